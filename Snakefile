@@ -1,0 +1,26 @@
+# recenter: reproducible analysis of "Re-Centering Humans in LLM Personalization"
+# (arXiv 2606.06614). Run: snakemake --cores 8   (study chosen in config/config.yaml)
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+wildcard_constraints:
+    study=r"[A-Za-z0-9][A-Za-z0-9._-]*",
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/ingest.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

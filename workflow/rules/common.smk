@@ -1,0 +1,121 @@
+# Shared helpers: which studies are analysed, which raw files each one has (or will have once
+# simulated or imported), and which outputs its data support. Stage files register their
+# outputs with register_output(); rule all asks for the supported ones and skipped.csv lists
+# the rest with the reason.
+import fnmatch
+from pathlib import Path
+
+from recenter import layout
+
+STUDY = config["study"]
+EXPORT_DIR = config.get("annotation_tool_dir")
+
+
+def _import_plan():
+    from recenter.importers import annotation_tool
+
+    return annotation_tool.plan(Path(EXPORT_DIR), STUDY)
+
+
+if EXPORT_DIR:
+    IMPORT_PLAN = _import_plan()
+    STUDIES = sorted(IMPORT_PLAN)
+else:
+    IMPORT_PLAN = {}
+    STUDIES = [STUDY]
+
+
+def raw_dir(study):
+    return f"data/raw/{study}"
+
+
+def processed_dir(study):
+    return f"data/processed/{study}"
+
+
+def results_dir(study):
+    return f"results/{study}"
+
+
+def study_db(study):
+    return f"{processed_dir(study)}/study.duckdb"
+
+
+def planned_raw_files(study):
+    """Raw data files of a study, relative to its folder: the files its simulator or
+    importer will write, and every file already there (dropped-in models included)."""
+    planned = set(layout.existing_files(Path(raw_dir(study))))
+    if study in IMPORT_PLAN:
+        planned.update(IMPORT_PLAN[study])
+    elif study == "simulated":
+        from recenter.simulate import design
+
+        planned.update(design.planned_files(config["simulate"]["scale"]))
+    return sorted(planned)
+
+
+def raw_paths(study, *patterns):
+    """Paths (under data/raw/<study>/) of the planned raw files matching any pattern."""
+    rels = planned_raw_files(study)
+    return [
+        f"{raw_dir(study)}/{r}"
+        for r in rels
+        if any(fnmatch.fnmatch(r, p) for p in patterns)
+    ]
+
+
+def has_raw(study, pattern):
+    return bool(raw_paths(study, pattern))
+
+
+def systems(study, role, kind=None):
+    """Model files of one role (and kind) in a study: list of layout.ModelFile."""
+    files = layout.model_files(planned_raw_files(study), role)
+    return [m for m in files if kind is None or m.kind == kind]
+
+
+# ---- output registry -------------------------------------------------------------------
+OUTPUTS = []
+
+
+def register_output(name, paths, requires, reason=None):
+    """paths: study -> list of result paths. requires: study -> None if supported, else a
+    sentence saying what is missing (or a list of raw-file patterns that must all match)."""
+    OUTPUTS.append(dict(name=name, paths=paths, requires=requires, reason=reason))
+
+
+def missing_reason(study, entry):
+    req = entry["requires"]
+    if callable(req):
+        return req(study)
+    missing = [p for p in req if not has_raw(study, p)]
+    if not missing:
+        return None
+    return entry["reason"] or "no raw file matches " + ", ".join(missing)
+
+
+def supported_outputs(study):
+    out = []
+    for entry in OUTPUTS:
+        if missing_reason(study, entry) is None:
+            out.extend(entry["paths"](study))
+    return out
+
+
+def skipped_outputs(study):
+    """[(output name, reason)] of the registered outputs this study's data cannot support."""
+    rows = []
+    for entry in OUTPUTS:
+        why = missing_reason(study, entry)
+        if why is not None:
+            rows.append((entry["name"], why))
+    return rows
+
+
+def all_targets():
+    targets = []
+    for study in STUDIES:
+        targets.append(study_db(study))
+        targets.extend(supported_outputs(study))
+        targets.append(f"{results_dir(study)}/skipped.csv")
+    return targets

@@ -1,0 +1,28 @@
+# Raw study folder -> typed DuckDB database with keys, constraints, shared views and provenance.
+
+
+rule ingest:
+    input:
+        study_json="data/raw/{study}/study.json",
+        raw=lambda wc: raw_paths(wc.study, "*.jsonl"),
+    output:
+        db="data/processed/{study}/study.duckdb",
+    log:
+        "logs/{study}/ingest.log",
+    conda:
+        "../envs/recenter.yaml"
+    script:
+        "../scripts/ingest.py"
+
+
+rule skipped_outputs:
+    output:
+        csv="results/{study}/skipped.csv",
+    params:
+        rows=lambda wc: skipped_outputs(wc.study),
+    log:
+        "logs/{study}/skipped_outputs.log",
+    conda:
+        "../envs/recenter.yaml"
+    script:
+        "../scripts/write_skipped.py"
