@@ -17,7 +17,9 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/import.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/stage2.smk"
 
 
 rule all:
