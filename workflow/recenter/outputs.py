@@ -79,9 +79,7 @@ def write_table(
     import polars as pl
 
     text = banner(data_kind)
-    out = df.with_columns(pl.lit(data_kind).alias("data_kind")).select(
-        ["data_kind", *df.columns]
-    )
+    out = df.with_columns(pl.lit(data_kind).alias("data_kind")).select(["data_kind", *df.columns])
     atomic_write(csv_path, lambda p: out.write_csv(p, float_precision=6))
     if md_path is not None:
         page = f"# {title}\n\n> **{text}**\n\n{markdown_table(df)}\n"

@@ -1,0 +1,732 @@
+"""Load a canonical study folder (data/raw/README.md) into a typed DuckDB database.
+
+Every line of every file is parsed and checked against its JSON schema
+(workflow/schemas/raw/), duplicate keys are merged when identical and refused when they
+conflict, and every reference (user, prompt, attribute, item) must resolve. The first problem
+stops the load with a :class:`StudyDataError` naming the file, the line, the field and what
+was expected. The database is written to a temporary file and renamed into place only when
+complete, so a failed load leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from recenter import layout
+
+log = logging.getLogger(__name__)
+
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas" / "raw"
+
+
+class StudyDataError(ValueError):
+    """A raw study file breaks the canonical format. ``str()`` reads
+    ``<file>, line <n>, field '<field>': <what was expected and found>``."""
+
+    def __init__(self, path: str, line: int | None, field_name: str | None, message: str):
+        self.path, self.line, self.field, self.message = path, line, field_name, message
+        where = path
+        if line is not None:
+            where += f", line {line}"
+        if field_name:
+            where += f", field '{field_name}'"
+        super().__init__(f"{where}: {message}")
+
+
+# ---- file kinds ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """How one kind of raw file is checked: its schema and the fields that form its key."""
+
+    schema: str
+    key: tuple[str, ...]
+
+
+CORE_KINDS: dict[str, FileKind] = {
+    "users.jsonl": FileKind("users", ("user_id",)),
+    "conversations.jsonl": FileKind("conversations", ("conversation_id",)),
+    "attributes.jsonl": FileKind("attributes", ("attribute_id",)),
+    "attribute_judgments.jsonl": FileKind("attribute_judgments", ("attribute_id", "annotator_id")),
+    "failure_modes.jsonl": FileKind("failure_modes", ("attribute_id", "labeler")),
+    "prompts.jsonl": FileKind("prompts", ("prompt_id",)),
+    "relevance_items.jsonl": FileKind("relevance_items", ("item_id",)),
+    "relevance_judgments.jsonl": FileKind("relevance_judgments", ("item_id", "annotator_id")),
+    "response_ratings.jsonl": FileKind(
+        "response_ratings", ("response_item_id", "attribute_id", "annotator_id")
+    ),
+    "mention_flags.jsonl": FileKind(
+        "mention_flags", ("response_item_id", "attribute_id", "flagger")
+    ),
+}
+assert tuple(CORE_KINDS) == layout.CORE_FILES
+
+
+def model_kind(model: layout.ModelFile) -> FileKind:
+    if model.role == "verifier":
+        return FileKind("model_verifier", ("attribute_id",))
+    if model.role == "relevance":
+        return FileKind("model_relevance", ("item_id",))
+    if model.role == "generator":
+        return FileKind("model_generator", ("response_item_id",))
+    return FileKind(f"model_judge_{model.kind}", ("response_item_id", "attribute_id"))
+
+
+@cache
+def _validator(schema_name: str):
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((SCHEMA_DIR / f"{schema_name}.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _describe_schema_error(err) -> tuple[str | None, str]:
+    """(field path, message) of a jsonschema ValidationError, in the study's words."""
+    path = ".".join(str(p) for p in err.absolute_path) or None
+    kind = err.validator
+    if kind == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        name = f"{path}.{missing}" if path else missing
+        return name, "required field is missing"
+    if kind == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        name = f"{path}.{extra[0]}" if path else extra[0]
+        allowed = ", ".join(sorted(err.schema.get("properties", {})))
+        return name, f"unknown field (misspelt?); allowed fields: {allowed}"
+    if kind == "type":
+        want = err.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        return path, f"expected {want}, got {err.instance!r} ({_type_name(err.instance)})"
+    if kind == "enum":
+        allowed = ", ".join(repr(v) for v in err.validator_value)
+        return path, f"expected one of {allowed}; got {err.instance!r}"
+    if kind in {"minimum", "maximum"}:
+        bound = "at least" if kind == "minimum" else "at most"
+        return path, f"expected a value {bound} {err.validator_value}, got {err.instance!r}"
+    if kind == "minLength":
+        return path, "expected a non-empty string"
+    if kind == "minItems":
+        return path, f"expected at least {err.validator_value} element(s)"
+    if kind == "pattern":
+        return path, f"expected text matching {err.validator_value}, got {err.instance!r}"
+    return path, err.message
+
+
+@dataclass
+class Record:
+    line: int
+    data: dict[str, Any]
+
+
+@dataclass
+class LoadedFile:
+    """Validated, de-duplicated records of one raw file and what was seen while reading it."""
+
+    relpath: str
+    kind: FileKind
+    records: list[Record]
+    sha256: str
+    n_bytes: int
+    n_lines: int
+    n_duplicates_merged: int
+    model: layout.ModelFile | None = None
+
+
+def iter_json_lines(data: bytes, display: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) of a JSON Lines byte string; refuse anything else."""
+    if not data.strip():
+        raise StudyDataError(
+            display,
+            None,
+            None,
+            "file is empty; expected one JSON object per line "
+            "(remove the file if the study has no such data)",
+        )
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start : exc.start + 4]
+            raise StudyDataError(
+                display,
+                number,
+                None,
+                f"bytes {bad!r} at byte {exc.start + 1} of the line are not valid UTF-8; "
+                "expected a UTF-8 encoded file",
+            ) from None
+        text = text.removesuffix("\r")
+        if not text.strip():
+            raise StudyDataError(display, number, None, "blank line; expected a JSON object")
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StudyDataError(
+                display, number, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
+            ) from None
+        if not isinstance(obj, dict):
+            raise StudyDataError(
+                display, number, None, f"expected a JSON object, got {_type_name(obj)}"
+            )
+        yield number, obj
+
+
+def read_file(path: Path, relpath: str, kind: FileKind, display: str) -> LoadedFile:
+    """Read, validate and de-duplicate one raw file."""
+    data = path.read_bytes()
+    validator = _validator(kind.schema)
+    by_key: dict[tuple, Record] = {}
+    merged = 0
+    n_lines = 0
+    for number, obj in iter_json_lines(data, display):
+        n_lines += 1
+        err = next(iter(sorted(validator.iter_errors(obj), key=lambda e: list(e.path))), None)
+        if err is not None:
+            field_name, message = _describe_schema_error(err)
+            raise StudyDataError(display, number, field_name, message)
+        key = tuple(obj[k] for k in kind.key)
+        earlier = by_key.get(key)
+        if earlier is None:
+            by_key[key] = Record(number, obj)
+            continue
+        if earlier.data == obj:
+            merged += 1
+            continue
+        differing = sorted(
+            k for k in set(obj) | set(earlier.data) if obj.get(k) != earlier.data.get(k)
+        )
+        key_text = ", ".join(f"{k}={v!r}" for k, v in zip(kind.key, key, strict=True))
+        raise StudyDataError(
+            display,
+            number,
+            differing[0],
+            f"conflicting duplicate of line {earlier.line} ({key_text}): "
+            f"{earlier.data.get(differing[0])!r} there, {obj.get(differing[0])!r} here; "
+            "expected one value per key (identical duplicates are merged)",
+        )
+    return LoadedFile(
+        relpath=relpath,
+        kind=kind,
+        records=list(by_key.values()),
+        sha256=hashlib.sha256(data).hexdigest(),
+        n_bytes=len(data),
+        n_lines=n_lines,
+        n_duplicates_merged=merged,
+    )
+
+
+# ---- the whole study ----------------------------------------------------------------------
+
+
+@dataclass
+class Study:
+    """A validated study: study.json and every loaded file, keyed by relative path."""
+
+    root: Path
+    meta: dict[str, Any]
+    meta_sha256: str
+    meta_bytes: int
+    files: dict[str, LoadedFile] = field(default_factory=dict)
+
+    def records(self, relpath: str) -> list[Record]:
+        loaded = self.files.get(relpath)
+        return loaded.records if loaded else []
+
+    def models(self, role: str) -> list[LoadedFile]:
+        return [f for f in self.files.values() if f.model is not None and f.model.role == role]
+
+
+def _display(root: Path, relpath: str) -> str:
+    return str(root / relpath)
+
+
+def read_study(root: str | os.PathLike, progress: Callable[[str], None] | None = None) -> Study:
+    """Read and validate every file of a study folder; raise StudyDataError on the first problem."""
+    root = Path(root)
+    say = progress or log.info
+    meta_path = root / "study.json"
+    if not meta_path.is_file():
+        raise StudyDataError(str(meta_path), None, None, "missing; every study needs study.json")
+    meta_bytes = meta_path.read_bytes()
+    try:
+        meta = json.loads(meta_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StudyDataError(str(meta_path), None, None, "not valid UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise StudyDataError(
+            str(meta_path), exc.lineno, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
+        ) from None
+    if not isinstance(meta, dict):
+        raise StudyDataError(str(meta_path), None, None, "expected a JSON object")
+    err = next(iter(_validator("study").iter_errors(meta)), None)
+    if err is not None:
+        field_name, message = _describe_schema_error(err)
+        raise StudyDataError(str(meta_path), None, field_name, message)
+    if meta["name"] != root.name:
+        raise StudyDataError(
+            str(meta_path),
+            None,
+            "name",
+            f"expected the folder name {root.name!r}, got {meta['name']!r}",
+        )
+    study = Study(root, meta, hashlib.sha256(meta_bytes).hexdigest(), len(meta_bytes))
+
+    relpaths = layout.existing_files(root)
+    for rel in relpaths:
+        if rel.startswith("models/"):
+            continue
+        if rel not in CORE_KINDS:
+            raise StudyDataError(
+                _display(root, rel),
+                None,
+                None,
+                f"unknown file; expected one of {', '.join(layout.CORE_FILES)} or models/...",
+            )
+    for rel in layout.CORE_FILES:
+        if rel in relpaths:
+            study.files[rel] = read_file(root / rel, rel, CORE_KINDS[rel], _display(root, rel))
+            say(f"read {rel}: {len(study.files[rel].records)} records")
+    for rel in relpaths:
+        if not rel.startswith("models/"):
+            continue
+        try:
+            model = layout.parse_model_path(rel)
+        except layout.LayoutError as exc:
+            raise StudyDataError(_display(root, rel), None, None, str(exc)) from None
+        loaded = read_file(root / rel, rel, model_kind(model), _display(root, rel))
+        loaded.model = model
+        study.files[rel] = loaded
+        say(f"read {rel}: {len(loaded.records)} records")
+    check_references(study)
+    return study
+
+
+def _ids(study: Study, relpath: str, key: str) -> set[str]:
+    return {r.data[key] for r in study.records(relpath)}
+
+
+def _require(
+    study: Study,
+    relpath: str,
+    records: Iterable[Record],
+    field_name: str,
+    known: set | dict,
+    what: str,
+    source: str,
+) -> None:
+    for rec in records:
+        value = rec.data[field_name]
+        if value not in known:
+            absent = "" if source in study.files else f" ({source} is absent)"
+            raise StudyDataError(
+                _display(study.root, relpath),
+                rec.line,
+                field_name,
+                f"unknown {what} {value!r}; expected an id defined in {source}{absent}",
+            )
+
+
+def check_references(study: Study) -> None:
+    """Every id a record refers to must exist, and belong where it is used."""
+    users = _ids(study, "users.jsonl", "user_id")
+    prompts = _ids(study, "prompts.jsonl", "prompt_id")
+    attr_user = {
+        r.data["attribute_id"]: r.data["user_id"] for r in study.records("attributes.jsonl")
+    }
+    items = _ids(study, "relevance_items.jsonl", "item_id")
+
+    for rel in ("conversations.jsonl", "attributes.jsonl"):
+        _require(study, rel, study.records(rel), "user_id", users, "user", "users.jsonl")
+    for rel in ("attribute_judgments.jsonl", "failure_modes.jsonl"):
+        _require(
+            study,
+            rel,
+            study.records(rel),
+            "attribute_id",
+            attr_user,
+            "attribute",
+            "attributes.jsonl",
+        )
+    rel = "relevance_items.jsonl"
+    recs = study.records(rel)
+    _require(study, rel, recs, "user_id", users, "user", "users.jsonl")
+    _require(study, rel, recs, "prompt_id", prompts, "prompt", "prompts.jsonl")
+    _require(study, rel, recs, "attribute_id", attr_user, "attribute", "attributes.jsonl")
+    _check_attribute_owner(study, rel, recs, attr_user)
+    _require(
+        study,
+        "relevance_judgments.jsonl",
+        study.records("relevance_judgments.jsonl"),
+        "item_id",
+        items,
+        "relevance item",
+        "relevance_items.jsonl",
+    )
+    for loaded in study.models("verifier"):
+        _require(
+            study,
+            loaded.relpath,
+            loaded.records,
+            "attribute_id",
+            attr_user,
+            "attribute",
+            "attributes.jsonl",
+        )
+    for loaded in study.models("relevance"):
+        _require(
+            study,
+            loaded.relpath,
+            loaded.records,
+            "item_id",
+            items,
+            "relevance item",
+            "relevance_items.jsonl",
+        )
+
+    # Stage 3: response items are defined across the generator files.
+    units: set[tuple[str, str]] = set()
+    item_file: dict[str, str] = {}
+    for loaded in study.models("generator"):
+        recs = loaded.records
+        _require(study, loaded.relpath, recs, "user_id", users, "user", "users.jsonl")
+        _require(study, loaded.relpath, recs, "prompt_id", prompts, "prompt", "prompts.jsonl")
+        for rec in recs:
+            rid = rec.data["response_item_id"]
+            if rid in item_file:
+                raise StudyDataError(
+                    _display(study.root, loaded.relpath),
+                    rec.line,
+                    "response_item_id",
+                    f"{rid!r} is already defined in {item_file[rid]}; "
+                    "expected ids unique across generator files",
+                )
+            item_file[rid] = loaded.relpath
+            for i, aid in enumerate(rec.data["attribute_ids"]):
+                owner = attr_user.get(aid)
+                if owner is None:
+                    raise StudyDataError(
+                        _display(study.root, loaded.relpath),
+                        rec.line,
+                        f"attribute_ids.{i}",
+                        f"unknown attribute {aid!r}; expected an id defined in attributes.jsonl",
+                    )
+                if owner != rec.data["user_id"]:
+                    raise StudyDataError(
+                        _display(study.root, loaded.relpath),
+                        rec.line,
+                        f"attribute_ids.{i}",
+                        f"attribute {aid!r} belongs to user {owner!r}, "
+                        f"expected an attribute of {rec.data['user_id']!r}",
+                    )
+                units.add((rid, aid))
+    unit_files = [
+        ("response_ratings.jsonl", study.records("response_ratings.jsonl")),
+        ("mention_flags.jsonl", study.records("mention_flags.jsonl")),
+        *((f.relpath, f.records) for f in study.models("judge")),
+    ]
+    for rel, recs in unit_files:
+        _require(
+            study,
+            rel,
+            recs,
+            "response_item_id",
+            item_file,
+            "response item",
+            "models/generator/*.jsonl",
+        )
+        for rec in recs:
+            if (rec.data["response_item_id"], rec.data["attribute_id"]) not in units:
+                raise StudyDataError(
+                    _display(study.root, rel),
+                    rec.line,
+                    "attribute_id",
+                    f"{rec.data['attribute_id']!r} is not among the attribute_ids of response item "
+                    f"{rec.data['response_item_id']!r}; expected one of the attributes it was given",
+                )
+
+    # A rater id must name one rater: an annotator or a system, never both.
+    annotators = {r.data["annotator_id"] for r in study.records("relevance_judgments.jsonl")}
+    for loaded in study.models("relevance"):
+        assert loaded.model is not None
+        if loaded.model.system in annotators:
+            raise StudyDataError(
+                _display(study.root, loaded.relpath),
+                None,
+                None,
+                f"system name {loaded.model.system!r} is also an annotator id in "
+                "relevance_judgments.jsonl; expected distinct rater ids",
+            )
+
+
+def _check_attribute_owner(study, rel, recs, attr_user) -> None:
+    for rec in recs:
+        owner = attr_user[rec.data["attribute_id"]]
+        if owner != rec.data["user_id"]:
+            raise StudyDataError(
+                _display(study.root, rel),
+                rec.line,
+                "attribute_id",
+                f"attribute {rec.data['attribute_id']!r} belongs to user {owner!r}, "
+                f"expected an attribute of {rec.data['user_id']!r}",
+            )
+
+
+# ---- writing the database -----------------------------------------------------------------
+
+
+def _sql(name: str) -> str:
+    return resources.files("recenter").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def _rows(study: Study) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Table name -> (columns, rows), in a fixed order."""
+
+    def recs(rel):
+        return [r.data for r in study.records(rel)]
+
+    out: dict[str, tuple[list[str], list[tuple]]] = {}
+    m = study.meta
+    out["study"] = (
+        ["name", "data_kind", "description", "source"],
+        [(m["name"], m["data_kind"], m["description"], m.get("source"))],
+    )
+    out["users"] = (
+        ["user_id", "source_dataset", "is_real"],
+        [(d["user_id"], d["source_dataset"], d["is_real"]) for d in recs("users.jsonl")],
+    )
+    convs = recs("conversations.jsonl")
+    out["conversations"] = (
+        ["conversation_id", "user_id"],
+        [(d["conversation_id"], d["user_id"]) for d in convs],
+    )
+    out["conversation_turns"] = (
+        ["conversation_id", "turn_index", "role", "text"],
+        [
+            (d["conversation_id"], i, t["role"], t["text"])
+            for d in convs
+            for i, t in enumerate(d["turns"])
+        ],
+    )
+    out["attributes"] = (
+        ["attribute_id", "user_id", "text", "extractor", "confidence"],
+        [
+            (d["attribute_id"], d["user_id"], d.get("text"), d["extractor"], d.get("confidence"))
+            for d in recs("attributes.jsonl")
+        ],
+    )
+    out["attribute_judgments"] = (
+        ["attribute_id", "annotator_id", "label"],
+        [
+            (d["attribute_id"], d["annotator_id"], d["label"])
+            for d in recs("attribute_judgments.jsonl")
+        ],
+    )
+    out["failure_modes"] = (
+        ["attribute_id", "labeler", "category"],
+        [(d["attribute_id"], d["labeler"], d["category"]) for d in recs("failure_modes.jsonl")],
+    )
+    out["verifier_predictions"] = (
+        ["system", "verifier_kind", "attribute_id", "problematic", "score"],
+        [
+            (
+                f.model.system,
+                f.model.kind,
+                r.data["attribute_id"],
+                r.data["problematic"],
+                r.data.get("score"),
+            )
+            for f in study.models("verifier")
+            for r in f.records
+        ],
+    )
+    out["prompts"] = (
+        ["prompt_id", "text", "source"],
+        [(d["prompt_id"], d["text"], d["source"]) for d in recs("prompts.jsonl")],
+    )
+    out["relevance_items"] = (
+        ["item_id", "user_id", "prompt_id", "attribute_id"],
+        [
+            (d["item_id"], d["user_id"], d["prompt_id"], d["attribute_id"])
+            for d in recs("relevance_items.jsonl")
+        ],
+    )
+    votes = [
+        (d["item_id"], d["annotator_id"], "human", d["relevant"], None)
+        for d in recs("relevance_judgments.jsonl")
+    ]
+    votes += [
+        (r.data["item_id"], f.model.system, f.model.kind, r.data["relevant"], r.data.get("score"))
+        for f in study.models("relevance")
+        for r in f.records
+    ]
+    out["relevance_votes"] = (["item_id", "rater_id", "rater_kind", "relevant", "score"], votes)
+    gens = [(f.model.system, r.data) for f in study.models("generator") for r in f.records]
+    out["response_items"] = (
+        [
+            "response_item_id",
+            "generator",
+            "user_id",
+            "prompt_id",
+            "generic_response",
+            "personalized_response",
+        ],
+        [
+            (
+                d["response_item_id"],
+                g,
+                d["user_id"],
+                d["prompt_id"],
+                d["generic_response"],
+                d["personalized_response"],
+            )
+            for g, d in gens
+        ],
+    )
+    out["response_item_attributes"] = (
+        ["response_item_id", "attribute_id"],
+        [(d["response_item_id"], a) for _, d in gens for a in d["attribute_ids"]],
+    )
+    ratings = [
+        (
+            d["response_item_id"],
+            d["attribute_id"],
+            d["annotator_id"],
+            "human",
+            float(d["rating"]),
+            d["personalized_position"],
+        )
+        for d in recs("response_ratings.jsonl")
+    ]
+    ratings += [
+        (
+            r.data["response_item_id"],
+            r.data["attribute_id"],
+            f.model.system,
+            f.model.kind,
+            float(r.data["rating"]),
+            None,
+        )
+        for f in study.models("judge")
+        for r in f.records
+    ]
+    out["preference_ratings"] = (
+        [
+            "response_item_id",
+            "attribute_id",
+            "rater_id",
+            "rater_kind",
+            "rating",
+            "personalized_position",
+        ],
+        ratings,
+    )
+    out["mention_flags"] = (
+        ["response_item_id", "attribute_id", "flagger", "explicit_mention"],
+        [
+            (d["response_item_id"], d["attribute_id"], d["flagger"], d["explicit_mention"])
+            for d in recs("mention_flags.jsonl")
+        ],
+    )
+    prov = [("study.json", study.meta_sha256, study.meta_bytes, 1, 1, 0, "study", None, None)]
+    for rel in sorted(study.files):
+        f = study.files[rel]
+        role = f.model.role if f.model else f.kind.schema
+        prov.append(
+            (
+                rel,
+                f.sha256,
+                f.n_bytes,
+                f.n_lines,
+                len(f.records),
+                f.n_duplicates_merged,
+                role,
+                f.model.system if f.model else None,
+                f.model.kind if f.model else None,
+            )
+        )
+    out["provenance"] = (
+        [
+            "path",
+            "sha256",
+            "n_bytes",
+            "n_lines",
+            "n_records",
+            "n_duplicates_merged",
+            "role",
+            "system",
+            "system_kind",
+        ],
+        prov,
+    )
+    return out
+
+
+def write_database(study: Study, db_path: str | os.PathLike) -> None:
+    """Write the study's tables and views to ``db_path`` atomically."""
+    import duckdb
+    import polars as pl
+
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # DuckDB refuses to open an existing empty file as a database
+    tmp_path = Path(tmp)
+    try:
+        con = duckdb.connect(str(tmp_path))
+        try:
+            con.execute(_sql("schema.sql"))
+            for table, (columns, rows) in _rows(study).items():
+                if not rows:
+                    continue
+                frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+                cols = ", ".join(columns)
+                con.register("incoming", frame.to_arrow())
+                try:
+                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                finally:
+                    con.unregister("incoming")
+            con.execute(_sql("views.sql"))
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp_path, db_path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+        Path(str(tmp_path) + ".wal").unlink(missing_ok=True)
+
+
+def build(study_dir: str | os.PathLike, db_path: str | os.PathLike, progress=None) -> Study:
+    """Validate ``study_dir`` and write its database to ``db_path``."""
+    study = read_study(study_dir, progress=progress)
+    write_database(study, db_path)
+    return study
