@@ -470,7 +470,8 @@ def check_references(study: Study) -> None:
                     rec.line,
                     "attribute_id",
                     f"{rec.data['attribute_id']!r} is not among the attribute_ids of response item "
-                    f"{rec.data['response_item_id']!r}; expected one of the attributes it was given",
+                    f"{rec.data['response_item_id']!r}; expected one of the attributes it was "
+                    "given",
                 )
 
     # A rater id must name one rater: an annotator or a system, never both.

@@ -77,7 +77,8 @@ def parse_model_path(relpath: str) -> ModelFile:
     else:
         if len(parts) != 4 or parts[2] not in kinds:
             raise LayoutError(
-                f"{relpath}: expected models/{role}/<kind>/<system>.jsonl with kind in {list(kinds)}"
+                f"{relpath}: expected models/{role}/<kind>/<system>.jsonl "
+                f"with kind in {list(kinds)}"
             )
         kind = parts[2]
     system = parts[-1][: -len(".jsonl")]

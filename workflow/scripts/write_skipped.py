@@ -1,4 +1,4 @@
-"""rule skipped_outputs: results/<study>/skipped.csv, the outputs this study's data cannot support."""
+"""rule skipped_outputs: results/<study>/skipped.csv, outputs the study's data cannot support."""
 
 import csv
 import io
