@@ -1,0 +1,113 @@
+"""Seeded percentile cluster bootstrap on per-cluster sufficient statistics.
+
+The natural cluster of each stage is resampled with replacement (users in Stage 1,
+user-prompt pairs in Stage 2, response items in Stage 3), never individual judgments. A
+statistic that is a function of *sums* over units (counts of a 2×2 table, numbers of labels,
+...) is bootstrapped without touching units again: sum the units of each cluster once
+(``cluster_sums``), draw how often each cluster appears in each replicate (multinomial
+counts, ``resample_counts``), and the replicate totals are one matrix product. Percentile
+intervals (Efron & Tibshirani 1993, §13.3).
+
+The same (n_clusters, replicates, seed) always gives the same resamples, so statistics computed
+in different jobs from the same clusters (in the same order) share their replicates and can be
+combined (ratios, differences) afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def cluster_codes(keys) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code (0..C−1) of each unit's cluster key, codes ordered by sorted key.
+
+    Returns (codes, sorted unique keys).
+    """
+    uniques, codes = np.unique(np.asarray(keys), return_inverse=True)
+    return codes.astype(np.int64), uniques
+
+
+def cluster_sums(values, clusters, n_clusters: int | None = None) -> np.ndarray:
+    """Sum unit-level ``values`` (units × ...) within each cluster: (C × ...)."""
+    values = np.asarray(values, dtype=float)
+    clusters = np.asarray(clusters, dtype=np.int64)
+    if n_clusters is None:
+        n_clusters = int(clusters.max()) + 1 if clusters.size else 0
+    flat = values.reshape(values.shape[0], -1)
+    out = np.empty((n_clusters, flat.shape[1]))
+    for j in range(flat.shape[1]):
+        out[:, j] = np.bincount(clusters, weights=flat[:, j], minlength=n_clusters)
+    return out.reshape((n_clusters, *values.shape[1:]))
+
+
+def resample_counts(
+    n_clusters: int, replicates: int, seed: int, chunk: int = 500
+) -> Iterator[np.ndarray]:
+    """Yield (b × C) arrays: how many times each cluster is drawn in each replicate.
+
+    Each replicate draws C clusters with replacement (multinomial with equal probabilities).
+    Chunks of at most ``chunk`` replicates keep memory small for many clusters; the stream
+    depends only on (n_clusters, replicates, seed), not on the chunk size.
+    """
+    rng = np.random.default_rng(seed)
+    probs = np.full(n_clusters, 1.0 / n_clusters)
+    done = 0
+    while done < replicates:
+        b = min(chunk, replicates - done)
+        # one multinomial per replicate, drawn in order: chunking does not change the stream
+        yield np.stack([rng.multinomial(n_clusters, probs) for _ in range(b)]).astype(float)
+        done += b
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Point estimate, percentile interval and the replicates of a statistic."""
+
+    estimate: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    replicates: np.ndarray  # (B, ...) statistic on each replicate
+
+
+def percentile_interval(replicates, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of replicates (axis 0), ignoring NaN replicates."""
+    alpha = (1 - confidence) / 2
+    reps = np.asarray(replicates, dtype=float)
+    with np.errstate(invalid="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices -> NaN
+            low = np.nanquantile(reps, alpha, axis=0)
+            high = np.nanquantile(reps, 1 - alpha, axis=0)
+    return low, high
+
+
+def cluster_bootstrap(
+    sums,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
+) -> BootstrapResult:
+    """Percentile cluster bootstrap of ``statistic`` of the totals of per-cluster sums.
+
+    ``sums``: (C × ...) per-cluster sufficient statistics. ``statistic`` maps totals shaped
+    (b × ...) to values shaped (b × ...) and must be vectorized over the leading axis. The
+    estimate is the statistic of the observed totals (all clusters once).
+    """
+    sums = np.asarray(sums, dtype=float)
+    n_clusters = sums.shape[0]
+    flat = sums.reshape(n_clusters, -1)
+    estimate = np.asarray(statistic(flat.sum(axis=0).reshape(1, *sums.shape[1:])))[0]
+    reps = []
+    for weights in resample_counts(n_clusters, replicates, seed):
+        totals = (weights @ flat).reshape(weights.shape[0], *sums.shape[1:])
+        reps.append(np.asarray(statistic(totals)))
+    rep = np.concatenate(reps, axis=0)
+    low, high = percentile_interval(rep, confidence)
+    return BootstrapResult(estimate=estimate, ci_low=low, ci_high=high, replicates=rep)
