@@ -1,6 +1,8 @@
 # recenter: reproducible analysis of "Re-Centering Humans in LLM Personalization"
 # (arXiv 2606.06614). Run: snakemake --cores 8   (study chosen in config/config.yaml)
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
+
+from recenter.config import check_config
 
 min_version("9.0")
 
@@ -8,7 +10,7 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+check_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
 
 
 wildcard_constraints:

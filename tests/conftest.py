@@ -1,0 +1,52 @@
+"""Shared test helpers: the fixture study and a throw-away workflow directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE_STUDY = REPO / "tests" / "fixtures" / "study"
+
+
+def make_workdir(root: Path) -> Path:
+    """A directory that runs the repository's workflow on its own data/ and results/:
+    Snakefile and workflow/ are linked, config/ is copied (tests may edit it)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Snakefile").symlink_to(REPO / "Snakefile")
+    (root / "workflow").symlink_to(REPO / "workflow")
+    shutil.copytree(REPO / "config", root / "config")
+    return root
+
+
+def add_study(workdir: Path, source: Path = FIXTURE_STUDY, name: str | None = None) -> Path:
+    dest = workdir / "data" / "raw" / (name or source.name)
+    shutil.copytree(source, dest)
+    return dest
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+    """Run snakemake in ``workdir`` with this interpreter's environment."""
+    exe = Path(sys.executable).with_name("snakemake")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    proc = subprocess.run(
+        [str(exe), *args], cwd=workdir, capture_output=True, text=True, env=env, timeout=1800
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+@pytest.fixture
+def fixture_workdir(tmp_path: Path) -> Path:
+    """A workflow directory holding a copy of the fixture study as data/raw/study/."""
+    workdir = make_workdir(tmp_path / "wf")
+    add_study(workdir)
+    return workdir

@@ -1,0 +1,286 @@
+"""Ingestion: the fixture loads into every table; each kind of bad input stops the load with a
+message naming file, line and field, and leaves no database behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import FIXTURE_STUDY
+
+from recenter.ingest import StudyDataError, build, iter_json_lines
+
+TABLE_SOURCES = {
+    "users": ["users.jsonl"],
+    "conversations": ["conversations.jsonl"],
+    "attributes": ["attributes.jsonl"],
+    "attribute_judgments": ["attribute_judgments.jsonl"],
+    "failure_modes": ["failure_modes.jsonl"],
+    "prompts": ["prompts.jsonl"],
+    "relevance_items": ["relevance_items.jsonl"],
+    "relevance_votes": ["relevance_judgments.jsonl", "models/relevance/*/*.jsonl"],
+    "verifier_predictions": ["models/verifier/*/*.jsonl"],
+    "response_items": ["models/generator/*.jsonl"],
+    "preference_ratings": ["response_ratings.jsonl", "models/judge/*/*.jsonl"],
+    "mention_flags": ["mention_flags.jsonl"],
+}
+
+
+def count_lines(root: Path, patterns: list[str]) -> int:
+    return sum(
+        len(p.read_text(encoding="utf-8").splitlines())
+        for pattern in patterns
+        for p in root.glob(pattern)
+    )
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Path:
+    dest = tmp_path / "raw" / "study"
+    shutil.copytree(FIXTURE_STUDY, dest)
+    return dest
+
+
+def load_error(study: Path, tmp_path: Path) -> StudyDataError:
+    db = tmp_path / "out" / "study.duckdb"
+    with pytest.raises(StudyDataError) as info:
+        build(study, db)
+    assert not db.exists(), "a failed load must leave no database"
+    leftovers = list(db.parent.iterdir()) if db.parent.exists() else []
+    assert leftovers == [], f"temporary files left behind: {leftovers}"
+    return info.value
+
+
+def edit_line(path: Path, line: int, change) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[line - 1])
+    change(record)
+    lines[line - 1] = json.dumps(record)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_fixture_fills_every_table(study: Path, tmp_path: Path) -> None:
+    db = tmp_path / "study.duckdb"
+    build(study, db)
+    con = duckdb.connect(str(db), read_only=True)
+    for table, patterns in TABLE_SOURCES.items():
+        (n,) = con.sql(f"SELECT count(*) FROM {table}").fetchall()[0]
+        assert n > 0, table
+        assert n == count_lines(study, patterns), table
+    # turns and rated units are nested in their files
+    (turns,) = con.sql("SELECT count(*) FROM conversation_turns").fetchall()[0]
+    expected_turns = sum(
+        len(json.loads(line)["turns"])
+        for line in (study / "conversations.jsonl").read_text().splitlines()
+    )
+    assert turns == expected_turns
+    (units,) = con.sql("SELECT count(*) FROM response_item_attributes").fetchall()[0]
+    assert units == sum(
+        len(json.loads(line)["attribute_ids"])
+        for p in study.glob("models/generator/*.jsonl")
+        for line in p.read_text().splitlines()
+    )
+    kinds = dict(
+        con.sql("SELECT rater_id, any_value(rater_kind) FROM relevance_votes GROUP BY 1").fetchall()
+    )
+    assert kinds == {
+        "H1": "human",
+        "H2": "human",
+        "H3": "human",
+        "llm-a": "llm",
+        "llm-b": "llm",
+        "clf": "trained",
+    }
+    assert con.sql("SELECT data_kind FROM study").fetchall()[0] == ("fixture",)
+
+
+def test_provenance_records_checksums_and_counts(study: Path, tmp_path: Path) -> None:
+    db = tmp_path / "study.duckdb"
+    build(study, db)
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.sql("SELECT path, sha256, n_records FROM provenance").fetchall()
+    files = sorted(p.relative_to(study).as_posix() for p in study.rglob("*.jsonl"))
+    assert sorted(r[0] for r in rows) == sorted([*files, "study.json"])
+    for path, sha, n_records in rows:
+        data = (study / path).read_bytes()
+        assert sha == hashlib.sha256(data).hexdigest()
+        if path != "study.json":
+            assert n_records == len(data.decode().splitlines())
+
+
+def test_views_answer_on_the_fixture(study: Path, tmp_path: Path) -> None:
+    db = tmp_path / "study.duckdb"
+    build(study, db)
+    con = duckdb.connect(str(db), read_only=True)
+    consensus = dict(con.sql("SELECT item_id, relevant FROM human_relevance_consensus").fetchall())
+    # hand-read from relevance_judgments.jsonl: i01 2/3 yes, i05 a 1-1 tie, i14 unlabelled
+    assert consensus["i01"] is True
+    assert consensus["i05"] is False
+    assert "i14" not in consensus
+    (ties,) = con.sql("SELECT count(*) FROM human_relevance_consensus WHERE is_tie").fetchall()[0]
+    assert ties == 3
+    pairs = con.sql("SELECT DISTINCT pair_id FROM relevance_items_with_pair ORDER BY 1").fetchall()
+    assert [p[0] for p in pairs] == ["u1::p1", "u1::p2", "u2::p1", "u2::p2"]
+
+
+def test_identical_duplicates_are_merged_and_counted(study: Path, tmp_path: Path) -> None:
+    path = study / "relevance_judgments.jsonl"
+    first = path.read_text().splitlines()[0]
+    path.write_text(path.read_text() + first + "\n" + first + "\n")
+    db = tmp_path / "study.duckdb"
+    build(study, db)
+    con = duckdb.connect(str(db), read_only=True)
+    row = con.sql(
+        "SELECT n_lines, n_records, n_duplicates_merged FROM provenance "
+        "WHERE path = 'relevance_judgments.jsonl'"
+    ).fetchall()[0]
+    assert row == (38, 36, 2)
+
+
+# ---- bad input: one test per kind ---------------------------------------------------------
+
+
+def test_malformed_json_line(study: Path, tmp_path: Path) -> None:
+    path = study / "attributes.jsonl"
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3][:-1]  # drop the closing brace
+    path.write_text("\n".join(lines) + "\n")
+    err = load_error(study, tmp_path)
+    assert err.path.endswith("attributes.jsonl") and err.line == 4
+    assert "malformed JSON" in str(err)
+
+
+def test_missing_required_field(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "relevance_judgments.jsonl", 5, lambda r: r.pop("relevant"))
+    err = load_error(study, tmp_path)
+    assert (Path(err.path).name, err.line, err.field) == (
+        "relevance_judgments.jsonl",
+        5,
+        "relevant",
+    )
+    assert "required field is missing" in str(err)
+
+
+def test_wrong_type(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "models/relevance/llm/llm-b.jsonl", 2, lambda r: r.update(relevant="yes"))
+    err = load_error(study, tmp_path)
+    assert (Path(err.path).name, err.line, err.field) == ("llm-b.jsonl", 2, "relevant")
+    assert "expected boolean, got 'yes' (string)" in str(err)
+
+
+def test_label_outside_domain(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "attribute_judgments.jsonl", 7, lambda r: r.update(label="maybe"))
+    err = load_error(study, tmp_path)
+    assert (Path(err.path).name, err.line, err.field) == ("attribute_judgments.jsonl", 7, "label")
+    assert "'accepted', 'uncertain', 'rejected'" in str(err) and "'maybe'" in str(err)
+
+
+def test_rating_outside_scale(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "response_ratings.jsonl", 3, lambda r: r.update(rating=6))
+    err = load_error(study, tmp_path)
+    assert (err.line, err.field) == (3, "rating")
+    assert "at most 5" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("relpath", "line", "field", "value", "what"),
+    [
+        ("attributes.jsonl", 2, "user_id", "u99", "unknown user 'u99'"),
+        ("relevance_judgments.jsonl", 4, "item_id", "i99", "unknown relevance item 'i99'"),
+        ("models/relevance/llm/llm-a.jsonl", 3, "item_id", "i99", "unknown relevance item 'i99'"),
+        ("failure_modes.jsonl", 1, "attribute_id", "a99", "unknown attribute 'a99'"),
+        ("response_ratings.jsonl", 2, "attribute_id", "a5", "not among the attribute_ids"),
+    ],
+)
+def test_unknown_reference(study, tmp_path, relpath, line, field, value, what) -> None:
+    edit_line(study / relpath, line, lambda r: r.update({field: value}))
+    err = load_error(study, tmp_path)
+    assert (err.path, err.line, err.field) == (str(study / relpath), line, field)
+    assert what in str(err)
+
+
+def test_attribute_of_another_user(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "relevance_items.jsonl", 1, lambda r: r.update(attribute_id="a5"))
+    err = load_error(study, tmp_path)
+    assert (err.line, err.field) == (1, "attribute_id")
+    assert "belongs to user 'u2'" in str(err)
+
+
+def test_conflicting_duplicate_judgment(study: Path, tmp_path: Path) -> None:
+    path = study / "relevance_judgments.jsonl"
+    first = json.loads(path.read_text().splitlines()[0])
+    first["relevant"] = not first["relevant"]
+    path.write_text(path.read_text() + json.dumps(first) + "\n")
+    err = load_error(study, tmp_path)
+    assert (err.line, err.field) == (37, "relevant")
+    assert "conflicting duplicate of line 1" in str(err)
+
+
+def test_empty_file(study: Path, tmp_path: Path) -> None:
+    (study / "mention_flags.jsonl").write_bytes(b"")
+    err = load_error(study, tmp_path)
+    assert Path(err.path).name == "mention_flags.jsonl" and err.line is None
+    assert "file is empty" in str(err)
+
+
+def test_non_utf8_bytes(study: Path, tmp_path: Path) -> None:
+    path = study / "prompts.jsonl"
+    data = path.read_bytes().replace(b"dinner", b"d\xe9ner")  # latin-1 e-acute
+    path.write_bytes(data)
+    err = load_error(study, tmp_path)
+    assert (Path(err.path).name, err.line) == ("prompts.jsonl", 1)
+    assert "not valid UTF-8" in str(err)
+
+
+def test_unknown_field_is_refused(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "users.jsonl", 2, lambda r: r.update(sourcedataset="x"))
+    err = load_error(study, tmp_path)
+    assert (err.line, err.field) == (2, "sourcedataset")
+
+
+def test_misplaced_model_file_is_refused(study: Path, tmp_path: Path) -> None:
+    shutil.copy(study / "models/relevance/llm/llm-a.jsonl", study / "models/relevance/llm-c.jsonl")
+    err = load_error(study, tmp_path)
+    assert "models/relevance/<kind>/<system>.jsonl" in str(err)
+
+
+def test_study_name_must_match_folder(study: Path, tmp_path: Path) -> None:
+    meta = json.loads((study / "study.json").read_text())
+    meta["name"] = "other"
+    (study / "study.json").write_text(json.dumps(meta))
+    err = load_error(study, tmp_path)
+    assert err.field == "name"
+
+
+def test_failed_load_keeps_the_previous_database_whole(study: Path, tmp_path: Path) -> None:
+    db = tmp_path / "study.duckdb"
+    build(study, db)
+    before = db.read_bytes()
+    (study / "users.jsonl").write_bytes(b"{not json}\n")
+    with pytest.raises(StudyDataError):
+        build(study, db)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw", "study.duckdb"]
+
+
+def test_blank_and_crlf_lines() -> None:
+    assert [n for n, _ in iter_json_lines(b'{"a": 1}\r\n{"a": 2}\r\n', "f")] == [1, 2]
+    with pytest.raises(StudyDataError, match="line 2: blank line"):
+        list(iter_json_lines(b'{"a": 1}\n\n{"a": 2}\n', "f"))
+
+
+def test_database_constraints_hold_on_their_own(study: Path, tmp_path: Path) -> None:
+    """The SQL schema refuses out-of-domain rows even if the Python checks were bypassed."""
+    db = tmp_path / "study.duckdb"
+    build(study, db)
+    con = duckdb.connect(str(db))
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO attribute_judgments VALUES ('a1', 'H9', 'maybe')")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO relevance_votes VALUES ('i01', 'H1', 'human', false, NULL)")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO relevance_votes VALUES ('i99', 'H9', 'human', false, NULL)")

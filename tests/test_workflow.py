@@ -1,0 +1,52 @@
+"""The workflow end to end on the fixture study: it builds, a second run does nothing, and bad
+input stops it with the file, line and field, leaving no database or result behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_workdir, run_snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def test_fixture_builds_and_second_run_does_nothing(fixture_workdir: Path) -> None:
+    run_snakemake(fixture_workdir, "--cores", "2", "--config", "study=study", check=True)
+    assert (fixture_workdir / "data/processed/study/study.duckdb").is_file()
+    assert (fixture_workdir / "results/study/skipped.csv").is_file()
+    again = run_snakemake(
+        fixture_workdir, "-n", "--cores", "2", "--config", "study=study", check=True
+    )
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_bad_input_stops_the_run_and_leaves_nothing(fixture_workdir: Path) -> None:
+    path = fixture_workdir / "data/raw/study/relevance_judgments.jsonl"
+    lines = path.read_text().splitlines()
+    record = json.loads(lines[8])
+    record["relevant"] = "sometimes"
+    lines[8] = json.dumps(record)
+    path.write_text("\n".join(lines) + "\n")
+    proc = run_snakemake(fixture_workdir, "--cores", "2", "--config", "study=study")
+    assert proc.returncode != 0
+    assert "relevance_judgments.jsonl, line 9, field 'relevant': expected boolean" in proc.stderr
+    assert not (fixture_workdir / "data/processed/study/study.duckdb").exists()
+    leftovers = [p for p in (fixture_workdir / "data/processed").rglob("*") if p.is_file()]
+    assert leftovers == []
+
+
+def test_invalid_config_is_refused_with_a_readable_message(tmp_path: Path) -> None:
+    workdir = make_workdir(tmp_path / "wf")
+    proc = run_snakemake(workdir, "-n", "--cores", "1", "--config", "bootstrap={'replicates': 0}")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "bootstrap.replicates" in out and "invalid configuration" in out
+
+
+def test_dry_run_plans_the_simulated_default(tmp_path: Path) -> None:
+    workdir = make_workdir(tmp_path / "wf")
+    proc = run_snakemake(workdir, "-n", "--cores", "8", check=True)
+    out = proc.stdout + proc.stderr
+    assert "ingest" in out
