@@ -10,9 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import FIXTURE_STUDY
 
 from recenter.ingest import StudyDataError, build, iter_json_lines
+
+from conftest import FIXTURE_STUDY
 
 TABLE_SOURCES = {
     "users": ["users.jsonl"],

@@ -11,7 +11,7 @@ class ConfigError(ValueError):
 
 
 def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
-    """Raise ConfigError naming each offending key (``a.b.c``), what it holds and what is allowed."""
+    """Raise ConfigError naming each offending key (``a.b.c``), its value and what is allowed."""
     import yaml
     from jsonschema import Draft202012Validator
 

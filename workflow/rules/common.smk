@@ -80,7 +80,8 @@ OUTPUTS = []
 
 def register_output(name, paths, requires, reason=None):
     """paths: study -> list of result paths. requires: study -> None if supported, else a
-    sentence saying what is missing (or a list of raw-file patterns that must all match)."""
+    sentence saying what is missing (or a list of raw-file patterns that must all match).
+    """
     OUTPUTS.append(dict(name=name, paths=paths, requires=requires, reason=reason))
 
 

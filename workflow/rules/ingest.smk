@@ -18,11 +18,11 @@ rule ingest:
 rule skipped_outputs:
     output:
         csv="results/{study}/skipped.csv",
-    params:
-        rows=lambda wc: skipped_outputs(wc.study),
     log:
         "logs/{study}/skipped_outputs.log",
     conda:
         "../envs/recenter.yaml"
+    params:
+        rows=lambda wc: skipped_outputs(wc.study),
     script:
         "../scripts/write_skipped.py"
