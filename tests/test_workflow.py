@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import make_workdir, run_snakemake
 
 pytestmark = pytest.mark.workflow
