@@ -17,7 +17,11 @@ rule ingest:
 
 rule skipped_outputs:
     output:
-        csv="results/{study}/skipped.csv",
+        csv=report(
+            "results/{study}/skipped.csv",
+            caption="../report/skipped.rst",
+            category="Data",
+        ),
     log:
         "logs/{study}/skipped_outputs.log",
     conda:
