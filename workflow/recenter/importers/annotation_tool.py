@@ -1,8 +1,1142 @@
-"""Importer of the authors' annotation-tool exports (placeholder until it lands)."""
+"""Importer of the study authors' annotation-tool exports into canonical studies.
 
+An export (format: ``../shared/docs/annotation-tool-format.md``; mapping of every file and
+field: ``workflow/recenter/importers/README.md``) holds two rounds that cannot share a study
+without mixing their Stage-2 items, so it becomes two studies:
+
+* ``<study>-pilot``: pilot Stage-1 judgments (``*_task1.jsonl``, aligned by position, no
+  attribute text), pilot Stage-2 human votes (``*_task3.jsonl``, with ``*_task2.jsonl`` as a
+  fallback) and the pilot LLM votes (``relevance_task3/<model>.jsonl``);
+* ``<study>-final``: the final Stage-2 samples (``extracted/task5_items.jsonl``), the final LLM
+  votes (``relevance_task5/<model>.jsonl``), the human consensus (``ground_truth`` of
+  ``task6/eval_results_task5_gt_attributes_*.jsonl``, one rater ``consensus``) and the Stage-3
+  response pairs (``extracted/task6_items.jsonl``, one generator file per ``model_tag``).
+
+:func:`plan` lists the files an import writes from the export's file listing (cheap, called
+when the Snakemake DAG is built); :func:`convert` reads and checks every record and returns
+the studies in memory; :func:`write_studies` moves them into place. A record that cannot be
+mapped raises :class:`ExportError` naming the export file, the line and the field; the skips
+the README documents are counted in :class:`Counts` instead.
+
+Privacy: annotator names and Prolific ids never leave this module. Each raw name becomes
+``H<k>``, ``k`` its rank in the sorted list of every annotator name of the export; the
+mapping is not written anywhere (``recenter-import --show-pseudonyms`` prints it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from recenter import layout
+
+#: Sub-folders of an export, relative to its root.
+LLM_PILOT_DIR = "relevance_task3"
+LLM_FINAL_DIR = "relevance_task5"
+TASK5_ITEMS = "extracted/task5_items.jsonl"
+TASK6_ITEMS = "extracted/task6_items.jsonl"
+PILOT_CONSENSUS = "task3_relevance_clf.jsonl"
+GROUND_TRUTH_GLOB = "task6/eval_results_task5_gt_attributes_*.jsonl"
+#: Annotator files: ``<annotator>_task<N>.jsonl`` one folder below the root
+#: (``annotations_v0/``, ``relevance_debug/``, …).
+ANNOTATOR_FILE = re.compile(r"^(?P<name>.+)_task(?P<task>[0-9]+)\.jsonl$")
+ANNOTATOR_SKIP_DIRS = frozenset({"extracted", "task6", LLM_PILOT_DIR, LLM_FINAL_DIR})
+
+CONSENSUS_RATER = "consensus"
+PILOT_SUFFIX = "-pilot"
+FINAL_SUFFIX = "-final"
+EXTRACTOR_UNKNOWN = "unknown"
+PROMPT_SOURCE = "lima"
+
+TASK1_LABELS = {"ok": "accepted", "unsure": "uncertain", "bad": "rejected"}
+#: task2 ratings and the binary label the authors' task2 -> task3 conversion gives them.
+TASK2_RELEVANT = {
+    "necessary_explicit": True,
+    "necessary_implicit": True,
+    "optional": True,
+    "unnecessary": False,
+    "forbidden": False,
+}
+TASK2_UNRATED = "none"
+CONVERTED_NOTE = "[converted from task2]"
+
+
+class ExportError(ValueError):
+    """A record of an export that cannot be mapped. ``str()`` reads
+    ``<export file>, line <n>, field '<field>': <what was expected and found>``."""
+
+    def __init__(self, path: str, line: int | None, field_name: str | None, message: str):
+        self.path, self.line, self.field, self.message = path, line, field_name, message
+        where = path
+        if line is not None:
+            where += f", line {line}"
+        if field_name:
+            where += f", field '{field_name}'"
+        super().__init__(f"{where}: {message}")
+
+
+# ---- counts of documented skips ----------------------------------------------------------
+
+#: Every documented, counted event of an import: key -> what it means (README table).
+COUNT_MEANINGS: dict[str, str] = {
+    "annotator_line_superseded": "annotator record replaced by a later line with the same index",
+    "flagged_record_skipped": "annotator record with flagged=true (item skipped as uncomfortable)",
+    "task1_null_judgment": "task1 judgment null (attribute not judged): no record",
+    "task3_null_vote": "task3 human vote null (unanswered): no record",
+    "task3_converted_record": "task3 record converted by the authors from task2 (imported)",
+    "task2_unrated_attribute": "task2 fallback: rating 'none' (unrated): no record",
+    "task2_fallback_record": "task2 record used because the annotator has no task3 record",
+    "task2_record_shadowed": "task2 record not used because a task3 record exists",
+    "llm_null_vote": "LLM vote null (unparsed answer): no record",
+    "duplicate_vote_merged": "identical vote repeated in one record: merged",
+    "pilot_consensus_row_not_imported": "task3_relevance_clf row: not a rater, used for prompts",
+    "ground_truth_null": "final ground_truth null (de-duplicated item): no consensus record",
+    "generator_no_relevant_attribute": "task6 pair without any is_relevant attribute: skipped",
+    "eval_response_not_imported": "eval_results personalized response (no generic): not imported",
+    "task6_human_rating_record_not_imported": "human task6 rating record: not supported yet",
+}
+
+
+@dataclass
+class Counts:
+    """Counts of documented skips and merges, per study (``""`` = the whole export)."""
+
+    values: Counter = field(default_factory=Counter)
+
+    def add(self, study: str, key: str, n: int = 1) -> None:
+        if key not in COUNT_MEANINGS:
+            raise KeyError(f"undocumented count {key!r}")
+        if n:
+            self.values[(study, key)] += n
+
+    def get(self, study: str, key: str) -> int:
+        return self.values.get((study, key), 0)
+
+    def rows(self) -> list[tuple[str, str, int, str]]:
+        """(study, count, n, meaning) sorted, for the import report."""
+        return [(s, k, n, COUNT_MEANINGS[k]) for (s, k), n in sorted(self.values.items())]
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path, display: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) of a JSON Lines file; blank lines are ignored."""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ExportError(display, lineno, None, f"not valid JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise ExportError(display, lineno, None, "expected a JSON object")
+            yield lineno, record
+
+
+@dataclass(frozen=True)
+class Where:
+    """Location of a value, for error messages."""
+
+    path: str
+    line: int
+
+    def error(self, field_name: str | None, message: str) -> ExportError:
+        return ExportError(self.path, self.line, field_name, message)
+
+
+_MISSING = object()
+
+
+def get(record: dict, key: str, where: Where, default: Any = _MISSING) -> Any:
+    if key in record:
+        return record[key]
+    if default is _MISSING:
+        raise where.error(key, "missing")
+    return default
+
+
+def as_int(value: Any, where: Where, name: str) -> int:
+    """An int, also from a decimal string (``"index": "0"``); bools are refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        return int(value)
+    raise where.error(name, f"expected an integer, got {value!r}")
+
+
+def as_bool(value: Any, where: Where, name: str, *, nullable: bool = False) -> bool | None:
+    """A bool, also from ``"true"``/``"false"`` strings (any case); ``None`` if nullable."""
+    if isinstance(value, bool):
+        return value
+    if value is None and nullable:
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    expected = "true, false or null" if nullable else "true or false"
+    raise where.error(name, f"expected {expected}, got {value!r}")
+
+
+def as_str(value: Any, where: Where, name: str) -> str:
+    if isinstance(value, str) and value != "":
+        return value
+    raise where.error(name, f"expected a non-empty string, got {value!r}")
+
+
+def as_list(value: Any, where: Where, name: str) -> list:
+    """A JSON list, also from a JSON-encoded string of a list."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except json.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, list):
+            return decoded
+    raise where.error(name, f"expected a list, got {type(value).__name__}")
+
+
+def as_dict(value: Any, where: Where, name: str) -> dict:
+    if isinstance(value, dict):
+        return value
+    raise where.error(name, f"expected an object, got {type(value).__name__}")
+
+
+# ---- file discovery -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnnotatorFile:
+    path: Path
+    rel: str  # relative to the export root
+    name: str  # raw annotator name (file-name prefix) -- never written out
+    task: str
+
+
+@dataclass
+class ExportFiles:
+    """The files of an export the importer reads, by role (paths relative to the root)."""
+
+    root: Path
+    annotator: list[AnnotatorFile] = field(default_factory=list)
+    llm_pilot: list[str] = field(default_factory=list)
+    llm_final: list[str] = field(default_factory=list)
+    task5_items: str | None = None
+    task6_items: str | None = None
+    pilot_consensus: str | None = None
+    ground_truth: list[str] = field(default_factory=list)
+
+    def of_task(self, task: str) -> list[AnnotatorFile]:
+        return [f for f in self.annotator if f.task == task]
+
+    def all_rel(self) -> list[str]:
+        rels = [f.rel for f in self.annotator] + self.llm_pilot + self.llm_final
+        rels += self.ground_truth
+        rels += [r for r in (self.task5_items, self.task6_items, self.pilot_consensus) if r]
+        return sorted(rels)
+
+
+def discover(export_dir: str | os.PathLike) -> ExportFiles:
+    """Sort the files of an export into roles, from the file listing only."""
+    root = Path(export_dir)
+    if not root.is_dir():
+        raise ExportError(str(root), None, None, "annotation-tool export folder not found")
+    files = ExportFiles(root)
+    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+        if sub.name in ANNOTATOR_SKIP_DIRS:
+            continue
+        for path in sorted(sub.glob("*.jsonl")):
+            m = ANNOTATOR_FILE.match(path.name)
+            if m:
+                rel = path.relative_to(root).as_posix()
+                files.annotator.append(AnnotatorFile(path, rel, m["name"], m["task"]))
+    for folder, target in ((LLM_PILOT_DIR, files.llm_pilot), (LLM_FINAL_DIR, files.llm_final)):
+        target.extend(
+            p.relative_to(root).as_posix() for p in sorted((root / folder).glob("*.jsonl"))
+        )
+    for attr, rel in (
+        ("task5_items", TASK5_ITEMS),
+        ("task6_items", TASK6_ITEMS),
+        ("pilot_consensus", PILOT_CONSENSUS),
+    ):
+        if (root / rel).is_file():
+            setattr(files, attr, rel)
+    files.ground_truth = [
+        p.relative_to(root).as_posix() for p in sorted(root.glob(GROUND_TRUTH_GLOB))
+    ]
+    return files
+
+
+def system_name(rel: str) -> str:
+    """Readable system name of an LLM vote file: the file stem without the provider prefix.
+
+    The authors' scripts name a file after the provider/model identifier with ``/`` replaced by
+    ``_`` (``google_gemma-4-31b-it.jsonl`` for ``google/gemma-4-31B-it``); the part after the
+    first ``_`` is the system name (``gemma-4-31b-it``). A stem without ``_`` is used whole.
+    """
+    stem = Path(rel).name[: -len(".jsonl")]
+    name = stem.split("_", 1)[1] if "_" in stem else stem
+    if not layout.SYSTEM_NAME.match(name):
+        raise ExportError(
+            rel,
+            None,
+            None,
+            f"model name {name!r} taken from the file name must match {layout.SYSTEM_NAME.pattern}",
+        )
+    return name
+
+
+def _model_files(rels: list[str], used_names: set[str]) -> dict[str, str]:
+    """export path -> system name, refusing two files with one name or an annotator's name."""
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for rel in rels:
+        name = system_name(rel)
+        if name in seen:
+            raise ExportError(
+                rel, None, None, f"model name {name!r} is also the name of {seen[name]}"
+            )
+        if name in used_names:
+            raise ExportError(rel, None, None, f"model name {name!r} collides with a rater id")
+        seen[name] = rel
+        out[rel] = name
+    return out
+
+
+def _generator_tags(files: ExportFiles) -> list[str]:
+    """The ``model_tag`` values of task6_items (one generator file each)."""
+    if files.task6_items is None:
+        return []
+    tags = set()
+    for lineno, rec in read_jsonl(files.root / files.task6_items, files.task6_items):
+        where = Where(files.task6_items, lineno)
+        tag = as_str(get(rec, "model_tag", where), where, "model_tag")
+        if not layout.SYSTEM_NAME.match(tag):
+            raise where.error(
+                "model_tag", f"generator name {tag!r} must match {layout.SYSTEM_NAME.pattern}"
+            )
+        tags.add(tag)
+    return sorted(tags)
+
+
+def pseudonyms(files: ExportFiles) -> dict[str, str]:
+    """Raw annotator name -> ``H<k>``, k = rank in the sorted names of the export (from 1)."""
+    names = sorted({f.name for f in files.annotator})
+    return {name: f"H{k}" for k, name in enumerate(names, start=1)}
 
 
 def plan(export_dir: Path, study: str) -> dict[str, list[str]]:
-    """study name -> raw files (relative to data/raw/<study>/) the import writes."""
-    raise NotImplementedError("the annotation-tool importer is not written yet")
+    """study name -> raw files (relative to data/raw/<study>/) the import writes.
+
+    Computed from the export's file listing (and the ``model_tag`` column of task6_items), so
+    it is cheap enough to run whenever the Snakemake DAG is built. ``study.json`` is not
+    listed; every study of the plan has one.
+    """
+    files = discover(export_dir)
+    out: dict[str, list[str]] = {}
+
+    pilot: set[str] = set()
+    humans = files.of_task("3") + files.of_task("2")
+    if files.of_task("1"):
+        pilot |= {"users.jsonl", "attributes.jsonl", "attribute_judgments.jsonl"}
+    if humans or files.llm_pilot:
+        pilot |= {"users.jsonl", "attributes.jsonl", "prompts.jsonl", "relevance_items.jsonl"}
+    if humans:
+        pilot.add("relevance_judgments.jsonl")
+    used = set(pseudonyms(files).values()) | {CONSENSUS_RATER}
+    for name in _model_files(files.llm_pilot, used).values():
+        pilot.add(layout.ModelFile("relevance", "llm", name).relpath)
+    if pilot:
+        out[study + PILOT_SUFFIX] = sorted(pilot)
+
+    final: set[str] = set()
+    needs_items = files.llm_final or files.ground_truth or files.task6_items
+    if needs_items and files.task5_items is None:
+        first = (files.llm_final + files.ground_truth + [files.task6_items or ""])[0]
+        raise ExportError(
+            first, None, None, f"the final round needs {TASK5_ITEMS}, which is missing"
+        )
+    if files.task5_items:
+        final |= {"users.jsonl", "attributes.jsonl", "prompts.jsonl", "relevance_items.jsonl"}
+    if files.ground_truth:
+        final.add("relevance_judgments.jsonl")
+    for name in _model_files(files.llm_final, used).values():
+        final.add(layout.ModelFile("relevance", "llm", name).relpath)
+    for tag in _generator_tags(files):
+        final.add(layout.ModelFile("generator", None, tag).relpath)
+    if final:
+        out[study + FINAL_SUFFIX] = sorted(final)
+    if not out:
+        raise ExportError(
+            str(export_dir), None, None, "no annotation-tool file found in the export"
+        )
+    return out
+
+
+def input_files(export_dir: str | os.PathLike) -> list[str]:
+    """Every export file an import reads (for the Snakemake rule's input)."""
+    files = discover(export_dir)
+    return [str(Path(export_dir) / rel) for rel in files.all_rel()]
+
+
+# ---- ids ----------------------------------------------------------------------------------
+
+
+def text_key(text: str) -> str:
+    """Short stable key of an attribute text (first 10 hex digits of its SHA-256)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def prompt_id(prompt_index: int) -> str:
+    return f"lima-{prompt_index}"
+
+
+def attribute_id(user_id: str, text: str) -> str:
+    """Attribute of a user: the first 16 characters of the user id and the text key."""
+    return f"{user_id[:16]}-{text_key(text)}"
+
+
+def item_id(sample: int, text: str) -> str:
+    """Stage-2 item: the sample (one user, one prompt) and the text key."""
+    return f"s{sample:03d}-{text_key(text)}"
+
+
+# ---- the study being built ----------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    """One (user, prompt) sample of a round, keyed by the tool's sample index."""
+
+    index: int
+    user_id: str
+    first_seen: Where
+    prompt_index: int | None = None
+    texts: dict[str, None] = field(default_factory=dict)  # ordered set of attribute texts
+
+
+@dataclass
+class StudyBuild:
+    """Records of one study, by canonical file (relative path -> key -> record)."""
+
+    name: str
+    files: dict[str, dict[tuple, dict]] = field(default_factory=dict)
+
+    def put(self, rel: str, key: tuple, record: dict, where: Where, field_name: str) -> bool:
+        """Add a record; an identical repeat returns False, a conflicting one is an error."""
+        table = self.files.setdefault(rel, {})
+        old = table.get(key)
+        if old is None:
+            table[key] = record
+            return True
+        if old != record:
+            raise where.error(
+                field_name, f"conflicts with an earlier record for {key}: {old} vs {record}"
+            )
+        return False
+
+    def lines(self, rel: str) -> list[str]:
+        return [
+            json.dumps(r, ensure_ascii=False) for _, r in sorted(self.files.get(rel, {}).items())
+        ]
+
+
+class _Samples:
+    """Samples of one round, checked for consistent user and prompt across files."""
+
+    def __init__(self) -> None:
+        self.by_index: dict[int, Sample] = {}
+
+    def note(self, index: int, user_id: str, prompt_index: int | None, where: Where) -> Sample:
+        s = self.by_index.get(index)
+        if s is None:
+            s = self.by_index[index] = Sample(index, user_id, where)
+        elif s.user_id != user_id:
+            raise where.error(
+                "user_id",
+                f"sample {index} belongs to another user in "
+                f"{s.first_seen.path} line {s.first_seen.line}",
+            )
+        if prompt_index is not None:
+            if s.prompt_index is None:
+                s.prompt_index = prompt_index
+            elif s.prompt_index != prompt_index:
+                raise where.error(
+                    "prompt_index",
+                    f"sample {index} has prompt_index {s.prompt_index} elsewhere, "
+                    f"{prompt_index} here",
+                )
+        return s
+
+
+def _latest_by_index(
+    af: AnnotatorFile, counts: Counts, study: str
+) -> dict[int, tuple[Where, dict]]:
+    """index -> (where, record) of an annotator file; a repeated index: the later line wins."""
+    out: dict[int, tuple[Where, dict]] = {}
+    for lineno, rec in read_jsonl(af.path, af.rel):
+        where = Where(af.rel, lineno)
+        index = as_int(get(rec, "index", where), where, "index")
+        raw = rec.get("annotator", af.name)
+        if raw != af.name:
+            raise where.error("annotator", "differs from the annotator named by the file name")
+        if index in out:
+            counts.add(study, "annotator_line_superseded")
+        out[index] = (where, rec)
+    return out
+
+
+def _not_flagged(rec: dict, where: Where, counts: Counts, study: str) -> bool:
+    if as_bool(rec.get("flagged", False), where, "flagged"):
+        counts.add(study, "flagged_record_skipped")
+        return False
+    return True
+
+
+# ---- pilot round ----------------------------------------------------------------------------
+
+
+def _pilot_stage1(
+    files: ExportFiles, st: StudyBuild, alias: dict[str, str], counts: Counts
+) -> None:
+    """task1: judgments aligned by position with an absent attribute list."""
+    n_attrs: dict[int, tuple[int, Where]] = {}
+    for af in files.of_task("1"):
+        for index, (where, rec) in sorted(_latest_by_index(af, counts, st.name).items()):
+            if not _not_flagged(rec, where, counts, st.name):
+                continue
+            judgments = as_list(get(rec, "attr_judgments", where), where, "attr_judgments")
+            if index in n_attrs and n_attrs[index][0] != len(judgments):
+                n, first = n_attrs[index]
+                raise where.error(
+                    "attr_judgments",
+                    f"{len(judgments)} judgments for user {index}, but {n} in {first.path} line "
+                    f"{first.line}: cannot align them by position",
+                )
+            n_attrs.setdefault(index, (len(judgments), where))
+            user = f"pilot-user-{index}"
+            for pos, j in enumerate(judgments):
+                name = f"attr_judgments[{pos}].judgment"
+                raw = get(as_dict(j, where, name), "judgment", where)
+                if raw is None:
+                    counts.add(st.name, "task1_null_judgment")
+                    continue
+                if raw not in TASK1_LABELS:
+                    raise where.error(
+                        name, f"expected one of {sorted(TASK1_LABELS)} or null, got {raw!r}"
+                    )
+                attr = f"{user}-attr-{pos:02d}"
+                rec_out = {
+                    "attribute_id": attr,
+                    "annotator_id": alias[af.name],
+                    "label": TASK1_LABELS[raw],
+                }
+                st.put("attribute_judgments.jsonl", (attr, alias[af.name]), rec_out, where, name)
+    for index, (n, where) in sorted(n_attrs.items()):
+        user = f"pilot-user-{index}"
+        st.put(
+            "users.jsonl",
+            (user,),
+            {"user_id": user, "source_dataset": "wildchat", "is_real": True},
+            where,
+            "index",
+        )
+        for pos in range(n):
+            attr = f"{user}-attr-{pos:02d}"
+            rec = {
+                "attribute_id": attr,
+                "user_id": user,
+                "text": None,
+                "extractor": EXTRACTOR_UNKNOWN,
+                "confidence": None,
+            }
+            st.put("attributes.jsonl", (attr,), rec, where, "attr_judgments")
+
+
+def _human_votes(
+    files: ExportFiles, samples: _Samples, alias: dict[str, str], counts: Counts, study: str
+) -> list[tuple[int, str, str, bool, Where]]:
+    """(sample, text, annotator pseudonym, relevant, where) of the human task3 votes, with the
+    task2 records of (annotator, sample) pairs that have no task3 record as a fallback."""
+    votes = []
+    task3: dict[tuple[str, int], tuple[Where, dict]] = {}
+    for af in files.of_task("3"):
+        for index, (where, rec) in _latest_by_index(af, counts, study).items():
+            if (af.name, index) in task3:
+                other = task3[(af.name, index)][0]
+                raise where.error(
+                    "index",
+                    f"sample {index} of this annotator is also in {other.path} line {other.line}",
+                )
+            task3[(af.name, index)] = (where, rec)
+    task2: dict[tuple[str, int], tuple[Where, dict]] = {}
+    for af in files.of_task("2"):
+        for index, (where, rec) in _latest_by_index(af, counts, study).items():
+            if (af.name, index) in task3:
+                counts.add(study, "task2_record_shadowed")
+                continue
+            task2[(af.name, index)] = (where, rec)
+    records = [(k, v, False) for k, v in sorted(task3.items())]
+    records += [(k, v, True) for k, v in sorted(task2.items())]
+    for (name, index), (where, rec), is_task2 in records:
+        if not _not_flagged(rec, where, counts, study):
+            continue
+        user = as_str(get(rec, "user_id", where), where, "user_id")
+        p = rec.get("prompt_index")
+        samples.note(index, user, None if p is None else as_int(p, where, "prompt_index"), where)
+        if is_task2:
+            counts.add(study, "task2_fallback_record")
+        elif str(rec.get("note", "")).rstrip().endswith(CONVERTED_NOTE):
+            counts.add(study, "task3_converted_record")
+        judgments = as_list(get(rec, "relevance_judgments", where), where, "relevance_judgments")
+        for pos, j in enumerate(judgments):
+            fname = f"relevance_judgments[{pos}]"
+            j = as_dict(j, where, fname)
+            text = as_str(get(j, "attribute", where), where, fname + ".attribute")
+            if is_task2:
+                rating = get(j, "rating", where)
+                if rating == TASK2_UNRATED:
+                    counts.add(study, "task2_unrated_attribute")
+                    continue
+                if rating not in TASK2_RELEVANT:
+                    raise where.error(
+                        fname + ".rating",
+                        f"expected one of {sorted(TASK2_RELEVANT)} or 'none', got {rating!r}",
+                    )
+                relevant = TASK2_RELEVANT[rating]
+            else:
+                relevant = as_bool(
+                    get(j, "relevant", where), where, fname + ".relevant", nullable=True
+                )
+                if relevant is None:
+                    counts.add(study, "task3_null_vote")
+                    continue
+            votes.append((index, text, alias[name], relevant, where))
+    return votes
+
+
+def _llm_votes(
+    rel: str, root: Path, samples: _Samples, counts: Counts, study: str
+) -> list[tuple[int, str, bool, Where]]:
+    """(sample, text, relevant, where) of one pilot LLM vote file; notes its samples."""
+    out = []
+    for lineno, rec in read_jsonl(root / rel, rel):
+        where = Where(rel, lineno)
+        index = as_int(get(rec, "sample_index", where), where, "sample_index")
+        user = as_str(get(rec, "user_id", where), where, "user_id")
+        p = rec.get("prompt_index")
+        samples.note(index, user, None if p is None else as_int(p, where, "prompt_index"), where)
+        for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
+            fname = f"items[{pos}]"
+            it = as_dict(it, where, fname)
+            text = as_str(get(it, "attribute", where), where, fname + ".attribute")
+            relevant = as_bool(
+                get(it, "relevant", where), where, fname + ".relevant", nullable=True
+            )
+            if relevant is None:
+                counts.add(study, "llm_null_vote")
+                continue
+            out.append((index, text, relevant, where))
+    return out
+
+
+def _prompt_texts(
+    files: ExportFiles, counts: Counts, study: str | None
+) -> dict[int, tuple[str, Where]]:
+    """prompt_index -> text from task3_relevance_clf and task5_items; conflicts are errors."""
+    texts: dict[int, tuple[str, Where]] = {}
+
+    def note(p: int, text: str, where: Where) -> None:
+        if p in texts and texts[p][0] != text:
+            first = texts[p][1]
+            raise where.error(
+                "prompt_text", f"prompt {p} has another text in {first.path} line {first.line}"
+            )
+        texts.setdefault(p, (text, where))
+
+    if files.pilot_consensus:
+        for lineno, rec in read_jsonl(files.root / files.pilot_consensus, files.pilot_consensus):
+            where = Where(files.pilot_consensus, lineno)
+            p = as_int(get(rec, "prompt_index", where), where, "prompt_index")
+            note(p, as_str(get(rec, "prompt_text", where), where, "prompt_text"), where)
+            if study:
+                counts.add(study, "pilot_consensus_row_not_imported")
+    if files.task5_items:
+        for lineno, rec in read_jsonl(files.root / files.task5_items, files.task5_items):
+            where = Where(files.task5_items, lineno)
+            p = as_int(get(rec, "prompt_index", where), where, "prompt_index")
+            note(p, as_str(get(rec, "prompt_text", where), where, "prompt_text"), where)
+    return texts
+
+
+def _pilot_sample_prompts(files: ExportFiles, samples: _Samples) -> None:
+    """Fill the prompt_index of pilot samples whose vote files omit it from task3_relevance_clf."""
+    if not files.pilot_consensus:
+        return
+    for lineno, rec in read_jsonl(files.root / files.pilot_consensus, files.pilot_consensus):
+        where = Where(files.pilot_consensus, lineno)
+        index = as_int(get(rec, "sample_index", where), where, "sample_index")
+        p = as_int(get(rec, "prompt_index", where), where, "prompt_index")
+        s = samples.by_index.get(index)
+        if s is not None:
+            samples.note(index, s.user_id, p, where)
+
+
+def _write_items(
+    st: StudyBuild,
+    samples: _Samples,
+    voted: list[tuple[int, str, Where]],
+    prompt_texts: dict[int, tuple[str, Where]],
+) -> None:
+    """users, prompts, attributes and relevance items of every voted (sample, text)."""
+    pairs: dict[tuple[str, int], int] = {}
+    for index, text, where in voted:
+        s = samples.by_index[index]
+        if s.prompt_index is None:
+            raise s.first_seen.error(
+                "prompt_index", f"sample {index} has no prompt_index in any file"
+            )
+        if (s.user_id, s.prompt_index) in pairs and pairs[(s.user_id, s.prompt_index)] != index:
+            raise where.error(
+                "user_id",
+                f"samples {pairs[(s.user_id, s.prompt_index)]} and {index} "
+                "are the same user-prompt pair",
+            )
+        pairs[(s.user_id, s.prompt_index)] = index
+        if s.prompt_index not in prompt_texts:
+            raise where.error(
+                "prompt_index",
+                f"no text for prompt {s.prompt_index} in {PILOT_CONSENSUS} or {TASK5_ITEMS}",
+            )
+        pid = prompt_id(s.prompt_index)
+        st.put(
+            "users.jsonl",
+            (s.user_id,),
+            {"user_id": s.user_id, "source_dataset": "wildchat", "is_real": True},
+            where,
+            "user_id",
+        )
+        st.put(
+            "prompts.jsonl",
+            (pid,),
+            {"prompt_id": pid, "text": prompt_texts[s.prompt_index][0], "source": PROMPT_SOURCE},
+            where,
+            "prompt_index",
+        )
+        aid = attribute_id(s.user_id, text)
+        attr = {
+            "attribute_id": aid,
+            "user_id": s.user_id,
+            "text": text,
+            "extractor": EXTRACTOR_UNKNOWN,
+            "confidence": None,
+        }
+        _put_attribute(st, attr, where)
+        iid = item_id(index, text)
+        st.put(
+            "relevance_items.jsonl",
+            (iid,),
+            {"item_id": iid, "user_id": s.user_id, "prompt_id": pid, "attribute_id": aid},
+            where,
+            "attribute",
+        )
+
+
+def _put_attribute(st: StudyBuild, attr: dict, where: Where) -> None:
+    table = st.files.setdefault("attributes.jsonl", {})
+    old = table.get((attr["attribute_id"],))
+    if old is not None and (old["user_id"], old["text"]) != (attr["user_id"], attr["text"]):
+        raise where.error(
+            "attribute", f"attribute id {attr['attribute_id']} would name two attributes"
+        )
+    st.put("attributes.jsonl", (attr["attribute_id"],), attr, where, "attribute")
+
+
+def _put_vote(
+    st: StudyBuild, rel: str, key_name: str, rec: dict, where: Where, counts: Counts
+) -> None:
+    key = (rec["item_id"], rec[key_name]) if key_name else (rec["item_id"],)
+    if not st.put(rel, key, rec, where, "relevant"):
+        counts.add(st.name, "duplicate_vote_merged")
+
+
+def convert_pilot(
+    files: ExportFiles, name: str, counts: Counts, alias: dict[str, str], models: dict[str, str]
+) -> StudyBuild:
+    st = StudyBuild(name)
+    _pilot_stage1(files, st, alias, counts)
+    samples = _Samples()
+    humans = _human_votes(files, samples, alias, counts, name)
+    llm = {rel: _llm_votes(rel, files.root, samples, counts, name) for rel in files.llm_pilot}
+    _pilot_sample_prompts(files, samples)
+    prompts = _prompt_texts(files, counts, name)
+    voted = [(i, t, w) for i, t, _, _, w in humans] + [
+        (i, t, w) for v in llm.values() for i, t, _, w in v
+    ]
+    _write_items(st, samples, voted, prompts)
+    for index, text, annotator, relevant, where in humans:
+        rec = {"item_id": item_id(index, text), "annotator_id": annotator, "relevant": relevant}
+        _put_vote(st, "relevance_judgments.jsonl", "annotator_id", rec, where, counts)
+    for rel, votes in llm.items():
+        out = layout.ModelFile("relevance", "llm", models[rel]).relpath
+        for index, text, relevant, where in votes:
+            _put_vote(
+                st,
+                out,
+                "",
+                {"item_id": item_id(index, text), "relevant": relevant, "score": None},
+                where,
+                counts,
+            )
+    return st
+
+
+# ---- final round ----------------------------------------------------------------------------
+
+
+@dataclass
+class FinalSample:
+    index: int
+    user_id: str
+    prompt_index: int
+    where: Where
+    texts: dict[str, str]  # attribute text -> attribute id
+
+
+def _final_samples(
+    files: ExportFiles, st: StudyBuild, prompts: dict[int, tuple[str, Where]]
+) -> dict[int, FinalSample]:
+    assert files.task5_items is not None
+    out: dict[int, FinalSample] = {}
+    pairs: dict[tuple[str, int], int] = {}
+    for lineno, rec in read_jsonl(files.root / files.task5_items, files.task5_items):
+        where = Where(files.task5_items, lineno)
+        index = as_int(get(rec, "item_index", where), where, "item_index")
+        if index in out:
+            raise where.error("item_index", f"sample {index} repeats line {out[index].where.line}")
+        user = as_str(get(rec, "user_id", where), where, "user_id")
+        p = as_int(get(rec, "prompt_index", where), where, "prompt_index")
+        if (user, p) in pairs:
+            raise where.error("user_id", f"same user and prompt as sample {pairs[(user, p)]}")
+        pairs[(user, p)] = index
+        pid = prompt_id(p)
+        st.put(
+            "users.jsonl",
+            (user,),
+            {"user_id": user, "source_dataset": "wildchat", "is_real": True},
+            where,
+            "user_id",
+        )
+        st.put(
+            "prompts.jsonl",
+            (pid,),
+            {"prompt_id": pid, "text": prompts[p][0], "source": PROMPT_SOURCE},
+            where,
+            "prompt_text",
+        )
+        sample = FinalSample(index, user, p, where, {})
+        for pos, a in enumerate(
+            as_list(get(rec, "profile_attributes", where), where, "profile_attributes")
+        ):
+            fname = f"profile_attributes[{pos}]"
+            a = as_dict(a, where, fname)
+            text = as_str(get(a, "attribute", where), where, fname + ".attribute")
+            conf = a.get("confidence")
+            if conf is not None and (
+                isinstance(conf, bool) or not isinstance(conf, int | float) or not 0 <= conf <= 1
+            ):
+                raise where.error(
+                    fname + ".confidence", f"expected a number in [0, 1] or null, got {conf!r}"
+                )
+            if text in sample.texts:
+                raise where.error(
+                    fname + ".attribute", "the same attribute text twice in one sample"
+                )
+            aid = attribute_id(user, text)
+            _put_attribute(
+                st,
+                {
+                    "attribute_id": aid,
+                    "user_id": user,
+                    "text": text,
+                    "extractor": EXTRACTOR_UNKNOWN,
+                    "confidence": conf,
+                },
+                where,
+            )
+            sample.texts[text] = aid
+            iid = item_id(index, text)
+            st.put(
+                "relevance_items.jsonl",
+                (iid,),
+                {"item_id": iid, "user_id": user, "prompt_id": pid, "attribute_id": aid},
+                where,
+                fname,
+            )
+        out[index] = sample
+    return out
+
+
+def _resolve(sample: FinalSample | None, text: str, where: Where, fname: str, index: Any) -> str:
+    if sample is None:
+        raise where.error(fname, f"sample {index} is not in {TASK5_ITEMS}")
+    if text not in sample.texts:
+        raise where.error(
+            fname,
+            f"attribute {text[:60]!r} is not in the profile of sample {sample.index} "
+            f"in {TASK5_ITEMS}",
+        )
+    return sample.texts[text]
+
+
+def convert_final(
+    files: ExportFiles, name: str, counts: Counts, models: dict[str, str]
+) -> StudyBuild:
+    st = StudyBuild(name)
+    prompts = _prompt_texts(files, counts, None)
+    samples = _final_samples(files, st, prompts)
+    by_pair = {(s.user_id, s.prompt_index): s for s in samples.values()}
+
+    for rel in files.llm_final:
+        out = layout.ModelFile("relevance", "llm", models[rel]).relpath
+        for lineno, rec in read_jsonl(files.root / rel, rel):
+            where = Where(rel, lineno)
+            index = as_int(get(rec, "sample_index", where), where, "sample_index")
+            s = samples.get(index)
+            if s is None:
+                raise where.error("sample_index", f"sample {index} is not in {TASK5_ITEMS}")
+            if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
+                raise where.error("user_id", f"differs from sample {index} in {TASK5_ITEMS}")
+            p = rec.get("prompt_index")
+            if p is not None and as_int(p, where, "prompt_index") != s.prompt_index:
+                raise where.error("prompt_index", f"differs from sample {index} in {TASK5_ITEMS}")
+            for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
+                fname = f"items[{pos}]"
+                it = as_dict(it, where, fname)
+                text = as_str(get(it, "attribute", where), where, fname + ".attribute")
+                _resolve(s, text, where, fname + ".attribute", index)
+                relevant = as_bool(
+                    get(it, "relevant", where), where, fname + ".relevant", nullable=True
+                )
+                if relevant is None:
+                    counts.add(name, "llm_null_vote")
+                    continue
+                rec_out = {"item_id": item_id(index, text), "relevant": relevant, "score": None}
+                _put_vote(st, out, "", rec_out, where, counts)
+
+    for rel in files.ground_truth:
+        for lineno, rec in read_jsonl(files.root / rel, rel):
+            where = Where(rel, lineno)
+            pid = as_str(get(rec, "prompt_id", where), where, "prompt_id")
+            s = _pair_sample(by_pair, pid, where)
+            if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
+                raise where.error("user_id", f"differs from prompt_id {pid!r}")
+            counts.add(name, "eval_response_not_imported")
+            for pos, a in enumerate(
+                as_list(get(rec, "profile_attributes", where), where, "profile_attributes")
+            ):
+                fname = f"profile_attributes[{pos}]"
+                a = as_dict(a, where, fname)
+                text = as_str(get(a, "attribute", where), where, fname + ".attribute")
+                _resolve(s, text, where, fname + ".attribute", s.index)
+                gt = as_bool(
+                    get(a, "ground_truth", where), where, fname + ".ground_truth", nullable=True
+                )
+                if gt is None:
+                    counts.add(name, "ground_truth_null")
+                    continue
+                rec_out = {
+                    "item_id": item_id(s.index, text),
+                    "annotator_id": CONSENSUS_RATER,
+                    "relevant": gt,
+                }
+                _put_vote(st, "relevance_judgments.jsonl", "annotator_id", rec_out, where, counts)
+
+    if files.task6_items:
+        rel = files.task6_items
+        for lineno, rec in read_jsonl(files.root / rel, rel):
+            where = Where(rel, lineno)
+            tag = as_str(get(rec, "model_tag", where), where, "model_tag")
+            pid = as_str(get(rec, "prompt_id", where), where, "prompt_id")
+            s = _pair_sample(by_pair, pid, where)
+            if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
+                raise where.error("user_id", f"differs from prompt_id {pid!r}")
+            ids = []
+            for pos, a in enumerate(as_list(get(rec, "attributes", where), where, "attributes")):
+                fname = f"attributes[{pos}]"
+                a = as_dict(a, where, fname)
+                text = as_str(get(a, "attribute", where), where, fname + ".attribute")
+                aid = _resolve(s, text, where, fname + ".attribute", s.index)
+                if as_bool(get(a, "is_relevant", where), where, fname + ".is_relevant"):
+                    if aid not in ids:
+                        ids.append(aid)
+            if not ids:
+                counts.add(name, "generator_no_relevant_attribute")
+                continue
+            rid = f"{tag}-s{s.index:03d}"
+            out = {
+                "response_item_id": rid,
+                "user_id": s.user_id,
+                "prompt_id": prompt_id(s.prompt_index),
+                "generic_response": as_str(
+                    get(rec, "response_no_context", where), where, "response_no_context"
+                ),
+                "personalized_response": as_str(
+                    get(rec, "response_personalized", where), where, "response_personalized"
+                ),
+                "attribute_ids": sorted(ids),
+            }
+            st.put(
+                layout.ModelFile("generator", None, tag).relpath, (rid,), out, where, "prompt_id"
+            )
+    return st
+
+
+def _pair_sample(
+    by_pair: dict[tuple[str, int], FinalSample], pid: str, where: Where
+) -> FinalSample:
+    """Sample of a ``<user_id>_<prompt_index>`` prompt id."""
+    user, _, p = pid.rpartition("_")
+    if not user or not re.fullmatch(r"[0-9]+", p):
+        raise where.error("prompt_id", f"expected '<user_id>_<prompt_index>', got {pid!r}")
+    s = by_pair.get((user, int(p)))
+    if s is None:
+        raise where.error("prompt_id", f"user-prompt pair {pid!r} is not in {TASK5_ITEMS}")
+    return s
+
+
+# ---- whole export ---------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    studies: dict[str, StudyBuild]
+    counts: Counts
+    descriptions: dict[str, str]
+
+
+def _stage3_human_files(files: ExportFiles, counts: Counts, study: str) -> None:
+    for af in files.of_task("6"):
+        for _ in read_jsonl(af.path, af.rel):
+            counts.add(study, "task6_human_rating_record_not_imported")
+
+
+def convert(export_dir: str | os.PathLike, study: str) -> ImportResult:
+    """Read and check every record of an export; return the studies in memory."""
+    files = discover(export_dir)
+    expected = plan(Path(export_dir), study)
+    counts = Counts()
+    alias = pseudonyms(files)
+    used = set(alias.values()) | {CONSENSUS_RATER}
+    studies: dict[str, StudyBuild] = {}
+    descriptions = {}
+    pilot, final = study + PILOT_SUFFIX, study + FINAL_SUFFIX
+    if pilot in expected:
+        studies[pilot] = convert_pilot(
+            files, pilot, counts, alias, _model_files(files.llm_pilot, used)
+        )
+        descriptions[pilot] = (
+            "Pilot round of the study authors' annotation tool: Stage-1 attribute-quality "
+            "judgments (attributes known only by position) and Stage-2 binary relevance votes of "
+            "the annotators (pseudonymised) and of the LLMs on the pilot samples."
+        )
+    if final in expected:
+        studies[final] = convert_final(files, final, counts, _model_files(files.llm_final, used))
+        _stage3_human_files(files, counts, final)
+        descriptions[final] = (
+            "Final round of the study authors' annotation tool: the Stage-2 user-prompt samples "
+            "with the human consensus relevance label (one rater, 'consensus'), the LLM relevance "
+            "votes, and the Stage-3 generic/personalized response pairs (no human ratings)."
+        )
+    for name, st in studies.items():
+        produced = {rel for rel, recs in st.files.items() if recs}
+        missing = sorted(set(expected[name]) - produced)
+        if missing:
+            raise ExportError(
+                str(export_dir),
+                None,
+                None,
+                f"study {name}: the export's files yield no record for {', '.join(missing)} "
+                "(every record skipped or flagged?)",
+            )
+    return ImportResult(studies, counts, descriptions)
+
+
+def write_studies(result: ImportResult, out_root: str | os.PathLike, source: str) -> list[Path]:
+    """Write each study to a temporary folder and move it into ``out_root/<study>``.
+
+    Files of a previous import (listed in its ``.import-manifest``) are replaced; other files
+    in the folder (models dropped in by hand) are kept.
+    """
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, st in sorted(result.studies.items()):
+        final_dir = out_root / name
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.import-", dir=out_root))
+        tmp.chmod(0o755)
+        try:
+            info = {
+                "name": name,
+                "data_kind": "real",
+                "description": result.descriptions[name],
+                "source": source,
+            }
+            (tmp / "study.json").write_text(
+                json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            rels = sorted(rel for rel, recs in st.files.items() if recs)
+            for rel in rels:
+                path = tmp / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("\n".join(st.lines(rel)) + "\n", encoding="utf-8")
+            (tmp / ".import-manifest").write_text(
+                "\n".join(["study.json", *rels]) + "\n", encoding="utf-8"
+            )
+            if final_dir.is_dir():
+                _carry_over(final_dir, tmp)
+                old = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=out_root))
+                os.replace(final_dir, old / name)
+                os.replace(tmp, final_dir)
+                shutil.rmtree(old)
+            else:
+                os.replace(tmp, final_dir)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+        written.append(final_dir)
+    return written
+
+
+def _carry_over(old_dir: Path, new_dir: Path) -> None:
+    """Copy files of ``old_dir`` the previous import did not write into ``new_dir``."""
+    manifest = old_dir / ".import-manifest"
+    imported = set(manifest.read_text(encoding="utf-8").split()) if manifest.is_file() else set()
+    imported.add(".import-manifest")
+    for path in sorted(p for p in old_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(old_dir).as_posix()
+        target = new_dir / rel
+        if rel in imported or target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def import_export(
+    export_dir: str | os.PathLike, study: str, out_root: str | os.PathLike
+) -> ImportResult:
+    """Convert an export and write its studies under ``out_root`` (nothing written on error)."""
+    result = convert(export_dir, study)
+    write_studies(result, out_root, source=f"annotation-tool export {Path(export_dir).as_posix()}")
+    return result
