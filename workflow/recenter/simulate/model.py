@@ -1,0 +1,380 @@
+"""The latent-variable model of the simulated study and its population values.
+
+Every rater in every stage is a *threshold model* on Gaussian latents (probit models):
+
+Stage 1 (attribute quality)
+    Attribute ``a`` of a user from dataset ``d`` has a latent quality
+    ``Q_a = mu_d + sigma_q * xi_a``. Annotator ``j`` sees ``Y_aj = Q_a + o_j + e_aj``
+    (``e ~ N(0, 1)``) and answers *accepted* if ``Y >= 0``, *rejected* if ``Y < c_rej``,
+    *uncertain* otherwise. A verifier ``v`` flags the attribute as problematic with
+    probability ``Phi(-lambda_v * Q_a - t_v)``.
+
+Stage 2 (relevance)
+    Item ``i`` (attribute x prompt) of text category ``c`` (style attribute, topical attribute
+    whose topic equals / is related to / is unrelated to the prompt's topic) has a latent
+    relevance ``Z_i = m_c + R_i`` and an LLM-shared latent ``W_i``, both ``N(0, 1)`` around
+    their means. Rater ``r`` votes relevant with probability ``Phi(lambda_r Z + gamma_r W - t_r)``
+    (``gamma_r = 0`` for humans and trained models): a multivariate probit in which raters are
+    independent given ``(Z, W)``. The shared ``W`` makes LLMs agree with one another more than
+    with humans.
+
+Stage 3 (preference ratings)
+    Rated unit ``u`` (attribute of a response item of generator ``g``) has a latent benefit
+    ``B_u = mu_g + sigma_b * xi_u`` and an explicit-mention indicator ``M_u ~ Bernoulli(rho_g)``.
+    A human rates ``Y = B + eta_h M + e`` cut at ``cuts`` into 1..5; LLM judge ``j`` rates
+    ``alpha_j + beta_j B + delta_j M + e`` cut at the same ``cuts``; reward model ``k`` scores
+    ``beta_k B + e`` (continuous).
+
+Population values (the limit at infinitely many units with the same parameters and the same
+design composition) are exact integrals over the latents, computed by Gauss-Hermite
+quadrature because raters are conditionally independent given the latents. Spearman's rho of
+discrete ratings is the population grade correlation: the Pearson correlation of the mid-rank
+transforms ``G(x) = P(X < x) + P(X = x) / 2`` (the limit of the tie-corrected sample rho;
+Kruskal 1958, J. Am. Stat. Assoc. 53:814).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.special import ndtr
+
+N_NODES = 96
+
+
+@lru_cache(maxsize=4)
+def gauss_hermite(n: int = N_NODES) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of E[f(X)], X ~ N(0, 1) (probabilists' Gauss-Hermite, weights sum 1)."""
+    x, w = np.polynomial.hermite_e.hermegauss(n)
+    return x, w / w.sum()
+
+
+def cohen_kappa(p_a: float, p_b: float, p11: float) -> float:
+    """Cohen's kappa of two binary raters from their rates and joint positive rate.
+
+    kappa = (p_o - p_e) / (1 - p_e), p_o = p11 + p00, p_e = p_a p_b + (1 - p_a)(1 - p_b)
+    (Cohen 1960).
+    """
+    p00 = 1.0 - p_a - p_b + p11
+    po = p11 + p00
+    pe = p_a * p_b + (1.0 - p_a) * (1.0 - p_b)
+    return float((po - pe) / (1.0 - pe))
+
+
+def binary_alignment(p_sys: float, p_ref: float, tp: float) -> dict[str, float]:
+    """Accuracy, precision, recall, F1 and kappa of a binary system against a reference."""
+    precision = tp / p_sys
+    recall = tp / p_ref
+    return {
+        "accuracy": float(1.0 - p_sys - p_ref + 2.0 * tp),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(2.0 * tp / (p_sys + p_ref)),
+        "kappa": cohen_kappa(p_sys, p_ref, tp),
+    }
+
+
+def majority_of_three(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray) -> np.ndarray:
+    """P(at least 2 of 3 independent events) = p1p2 + p1p3 + p2p3 - 2 p1p2p3."""
+    return p1 * p2 + p1 * p3 + p2 * p3 - 2.0 * p1 * p2 * p3
+
+
+def grade_correlation(joint: np.ndarray) -> float:
+    """Population Spearman rho of two discrete variables from their joint probability table.
+
+    rho = corr(G_X(X), G_Y(Y)) with mid-distribution transforms G(x) = P(<x) + P(=x)/2.
+    """
+    joint = joint / joint.sum()
+    px, py = joint.sum(axis=1), joint.sum(axis=0)
+    gx = np.cumsum(px) - px / 2.0
+    gy = np.cumsum(py) - py / 2.0
+    mx, my = px @ gx, py @ gy
+    cov = gx @ joint @ gy - mx * my
+    vx = px @ gx**2 - mx**2
+    vy = py @ gy**2 - my**2
+    return float(cov / np.sqrt(vx * vy))
+
+
+def linear_weighted_kappa(joint: np.ndarray) -> float:
+    """Cohen's weighted kappa with linear disagreement weights |k - l| / (K - 1) (Cohen 1968)."""
+    joint = joint / joint.sum()
+    k = joint.shape[0]
+    idx = np.arange(k)
+    w = np.abs(idx[:, None] - idx[None, :]) / (k - 1)
+    expected = np.outer(joint.sum(axis=1), joint.sum(axis=0))
+    return float(1.0 - (w * joint).sum() / (w * expected).sum())
+
+
+# ---- Stage 1 -------------------------------------------------------------------------------
+
+
+def stage1_label_probs(
+    q: np.ndarray, offset: float, c_rej: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P(accepted), P(uncertain), P(rejected) of one annotator given quality ``q``."""
+    p_rej = ndtr(c_rej - q - offset)
+    p_prob = ndtr(-q - offset)
+    return 1.0 - p_prob, p_prob - p_rej, p_rej
+
+
+def stage1_population(p: dict, weights: dict[str, float]) -> dict:
+    """Population values of Stage 1 for dataset weights (share of attributes per dataset).
+
+    ``p``: mu (per dataset), sigma_q, offsets (3 annotators), c_rej, verifiers
+    {name: {"lambda", "t"}}, failure_mode_share, real_datasets.
+    Reference for verifiers: the attribute is problematic when a majority (>= 2 of 3) of the
+    annotators said uncertain or rejected.
+    """
+    x, w = gauss_hermite()
+    total = sum(weights.values())
+    per_dataset = {}
+    pooled_ref = 0.0
+    pooled_flag = 0.0
+    pooled_sys = {v: 0.0 for v in p["verifiers"]}
+    pooled_tp = {v: 0.0 for v in p["verifiers"]}
+    pooled_pair = np.zeros(3)
+    pooled_prob = np.zeros(3)
+    for d, wt in sorted(weights.items()):
+        share = wt / total
+        q = p["mu"][d] + p["sigma_q"] * x
+        acc, unc, rej = zip(
+            *(stage1_label_probs(q, o, p["c_rej"]) for o in p["offsets"]), strict=True
+        )
+        prob = [1.0 - a for a in acc]
+        per_dataset[d] = {
+            "accepted": float(np.mean([w @ a for a in acc])),
+            "uncertain": float(np.mean([w @ u for u in unc])),
+            "rejected": float(np.mean([w @ r for r in rej])),
+        }
+        maj = majority_of_three(*prob)
+        anyflag = 1.0 - (1.0 - prob[0]) * (1.0 - prob[1]) * (1.0 - prob[2])
+        pooled_ref += share * (w @ maj)
+        pooled_flag += share * (w @ anyflag)
+        for k, (a, b) in enumerate([(0, 1), (0, 2), (1, 2)]):
+            pooled_pair[k] += share * (w @ (prob[a] * prob[b]))
+        for k in range(3):
+            pooled_prob[k] += share * (w @ prob[k])
+        for v, vp in p["verifiers"].items():
+            pv = ndtr(-vp["lambda"] * q - vp["t"])
+            pooled_sys[v] += share * (w @ pv)
+            pooled_tp[v] += share * (w @ (pv * maj))
+    real = [d for d in weights if d in p["real_datasets"]]
+    synth = [d for d in weights if d not in p["real_datasets"]]
+
+    def pooled_problematic(ds):
+        tot = sum(weights[d] for d in ds)
+        return sum(weights[d] / tot * (1.0 - per_dataset[d]["accepted"]) for d in ds)
+
+    kappas = [
+        cohen_kappa(pooled_prob[a], pooled_prob[b], pooled_pair[k])
+        for k, (a, b) in enumerate([(0, 1), (0, 2), (1, 2)])
+    ]
+    return {
+        "label_share": per_dataset,
+        "acceptance_rate": {d: v["accepted"] for d, v in per_dataset.items()},
+        "problematic_rate_real": pooled_problematic(real),
+        "problematic_rate_synthetic": pooled_problematic(synth),
+        "problematic_gap_real_minus_synthetic": pooled_problematic(real)
+        - pooled_problematic(synth),
+        "flagged_share": float(pooled_flag),
+        "majority_problematic_share": float(pooled_ref),
+        "human_pairwise_kappa_problematic": float(np.mean(kappas)),
+        "failure_mode_share": dict(p["failure_mode_share"]),
+        "verifier": {
+            v: {
+                k: val
+                for k, val in binary_alignment(pooled_sys[v], pooled_ref, pooled_tp[v]).items()
+                if k in ("precision", "recall", "f1")
+            }
+            | {"flag_rate": float(pooled_sys[v])}
+            for v in p["verifiers"]
+        },
+    }
+
+
+# ---- Stage 2 -------------------------------------------------------------------------------
+
+
+def stage2_vote_probs(p: dict, category: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """P(vote relevant | R, W) on the quadrature grid for every rater, and the grid weights."""
+    x, w = gauss_hermite()
+    z = p["category_mean"][category] + x[:, None]  # R along axis 0
+    ww = x[None, :]  # W along axis 1
+    grid_w = np.outer(w, w)
+    out = {}
+    for r, rp in p["raters"].items():
+        out[r] = ndtr(rp["lambda"] * z + rp.get("gamma", 0.0) * ww - rp["t"])
+    return out, grid_w
+
+
+def stage2_population(p: dict, weights: dict[str, float]) -> dict:
+    """Population rates, pairwise kappas and alignment with the human majority vote.
+
+    ``p``: category_mean {category: m_c}, raters {id: {"lambda", "gamma", "t", "kind"}} with
+    kind in human | llm | trained. ``weights``: share of items per category.
+    """
+    total = sum(weights.values())
+    raters = sorted(p["raters"])
+    humans = [r for r in raters if p["raters"][r]["kind"] == "human"]
+    pairwise = [r for r in raters if p["raters"][r]["kind"] in ("human", "llm")]
+    rate = dict.fromkeys(raters, 0.0)
+    joint = {}
+    cons = 0.0
+    tp = dict.fromkeys(raters, 0.0)
+    for c, wt in sorted(weights.items()):
+        share = wt / total
+        probs, gw = stage2_vote_probs(p, c)
+        pc = majority_of_three(*(probs[h] for h in humans))
+        cons += share * (gw * pc).sum()
+        for r in raters:
+            rate[r] += share * (gw * probs[r]).sum()
+            tp[r] += share * (gw * probs[r] * pc).sum()
+        for i, a in enumerate(pairwise):
+            for b in pairwise[i + 1 :]:
+                joint[(a, b)] = joint.get((a, b), 0.0) + share * (gw * probs[a] * probs[b]).sum()
+    kappa = {f"{a}|{b}": cohen_kappa(rate[a], rate[b], j) for (a, b), j in joint.items()}
+    groups: dict[str, list[float]] = {"human_human": [], "llm_llm": [], "llm_human": []}
+    for (a, b), _ in joint.items():
+        ka, kb = p["raters"][a]["kind"], p["raters"][b]["kind"]
+        key = "human_human" if ka == kb == "human" else "llm_llm" if ka == kb else "llm_human"
+        groups[key].append(kappa[f"{a}|{b}"])
+    return {
+        "relevance_rate": {r: float(rate[r]) for r in raters} | {"human_consensus": float(cons)},
+        "kappa": dict(sorted(kappa.items())),
+        "kappa_groups": {k: float(np.mean(v)) for k, v in groups.items()},
+        "alignment": {
+            r: binary_alignment(rate[r], cons, tp[r]) for r in raters if r not in humans
+        },
+    }
+
+
+# ---- Stage 3 -------------------------------------------------------------------------------
+
+
+def ordinal_probs(latent: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """P(rating = k), k = 1..K, of ``latent + N(0, 1)`` cut at ``cuts`` (shape (..., K))."""
+    cdf = ndtr(np.asarray(cuts)[None, :] - latent[..., None])
+    lower = np.concatenate([np.zeros(latent.shape + (1,)), cdf], axis=-1)
+    upper = np.concatenate([cdf, np.ones(latent.shape + (1,))], axis=-1)
+    return upper - lower
+
+
+def sum_of_three(pk: np.ndarray) -> np.ndarray:
+    """Distribution of the sum of 3 i.i.d. ratings 1..5 (last axis): values 3..15."""
+    out = np.zeros(pk.shape[:-1] + (13,))
+    for a in range(5):
+        for b in range(5):
+            pab = pk[..., a] * pk[..., b]
+            for c in range(5):
+                out[..., a + b + c] += pab * pk[..., c]
+    return out
+
+
+def stage3_cells(p: dict, counts: dict[str, float]):
+    """(generator, mention, weight) cells of the design: weight = n_g / N * P(M | g)."""
+    total = sum(counts.values())
+    for g, n in sorted(counts.items()):
+        rho = p["mention_rate"][g]
+        yield g, 0, n / total * (1.0 - rho)
+        yield g, 1, n / total * rho
+
+
+def stage3_population(p: dict, counts: dict[str, float]) -> dict:
+    """Population values of Stage 3 for unit counts per generator.
+
+    ``p``: mu_gen {g}, sigma_b, eta_human, cuts (4), mention_rate {g},
+    judges {j: {"alpha", "beta", "delta"}}, reward_models {k: {"beta"}}.
+    """
+    x, w = gauss_hermite()
+    cuts = np.asarray(p["cuts"])
+    ks = np.arange(1, 6)
+    hs = np.arange(3, 16)
+    h_joint = np.zeros((5, 5))
+    hsum_dist = np.zeros(13)
+    h_mean_m = np.zeros(2)
+    m_weight = np.zeros(2)
+    gen_mean: dict[str, list[float]] = {}
+    judges = sorted(p["judges"])
+    j_joint = {j: np.zeros((5, 13)) for j in judges}
+    j_mean_m = {j: np.zeros(2) for j in judges}
+    for g, m, cw in stage3_cells(p, counts):
+        b = p["mu_gen"][g] + p["sigma_b"] * x
+        ph = ordinal_probs(b + p["eta_human"] * m, cuts)  # (n, 5)
+        hsum = sum_of_three(ph)  # (n, 13)
+        h_joint += cw * np.einsum("n,nk,nl->kl", w, ph, ph)
+        hsum_dist += cw * (w @ hsum)
+        eh = ph @ ks
+        h_mean_m[m] += cw * (w @ eh)
+        m_weight[m] += cw
+        gm = gen_mean.setdefault(g, [0.0, 0.0])
+        gm[0] += cw * (w @ eh)
+        gm[1] += cw
+        for j in judges:
+            jp = p["judges"][j]
+            pj = ordinal_probs(jp["alpha"] + jp["beta"] * b + jp["delta"] * m, cuts)
+            j_joint[j] += cw * np.einsum("n,nk,nl->kl", w, pj, hsum)
+            j_mean_m[j][m] += cw * (w @ (pj @ ks))
+    mean_h = float(hsum_dist @ hs / 3.0)
+    judge = {}
+    delta = {"human": float(h_mean_m[1] / m_weight[1] - h_mean_m[0] / m_weight[0])}
+    for j in judges:
+        judge[j] = {
+            "mean": float(j_joint[j].sum(axis=1) @ ks),
+            "spearman_with_human_mean": grade_correlation(j_joint[j]),
+        }
+        delta[j] = float(j_mean_m[j][1] / m_weight[1] - j_mean_m[j][0] / m_weight[0])
+    rm = {k: reward_model_spearman(p, counts, kp["beta"]) for k, kp in p["reward_models"].items()}
+    gens = sorted(p["mention_rate"])
+    shared = [g for g in gens if g in delta]
+    out = {
+        "human_mean": mean_h,
+        "human_mean_by_generator": {g: float(v[0] / v[1]) for g, v in sorted(gen_mean.items())},
+        "human_pairwise_spearman": grade_correlation(h_joint),
+        "human_pairwise_weighted_kappa_linear": linear_weighted_kappa(h_joint),
+        "no_better_share": float(hsum_dist[hs <= 9].sum()),
+        "judge": judge,
+        "mention_delta": delta,
+        "mention_rate": {g: float(p["mention_rate"][g]) for g in gens},
+        "reward_model_spearman": dict(sorted(rm.items())),
+    }
+    if len(shared) >= 3:
+        from scipy.stats import spearmanr
+
+        out["mention_rate_vs_delta_spearman"] = float(
+            spearmanr([p["mention_rate"][g] for g in shared], [delta[g] for g in shared])[0]
+        )
+    return out
+
+
+def reward_model_spearman(p: dict, counts: dict[str, float], beta: float) -> float:
+    """Population Spearman of a continuous score S = beta B + e with the mean human rating.
+
+    rho = Cov(F_S(S), G(H)) / sqrt(Var F_S(S) Var G(H)), Var F_S(S) = 1/12 (S continuous).
+    """
+    x, w = gauss_hermite(64)
+    cuts = np.asarray(p["cuts"])
+    cells = list(stage3_cells(p, counts))
+    # mixture components of S: N(beta * mu_gen + beta*sigma_b*x_i, 1) with weight cw*w_i
+    comp_mean = np.concatenate([beta * (p["mu_gen"][g] + p["sigma_b"] * x) for g, _, _ in cells])
+    comp_w = np.concatenate([cw * w for _, _, cw in cells])
+
+    def cdf_s(s: np.ndarray) -> np.ndarray:
+        return ndtr(s[..., None] - comp_mean) @ comp_w
+
+    hsum_dist = np.zeros(13)
+    cross = 0.0
+    parts = []
+    for g, m, cw in cells:
+        b = p["mu_gen"][g] + p["sigma_b"] * x
+        hsum = sum_of_three(ordinal_probs(b + p["eta_human"] * m, cuts))  # (n, 13)
+        s = beta * b[:, None] + x[None, :]  # (n, n_e)
+        ef = cdf_s(s) @ w  # E[F_S(S) | b]
+        hsum_dist += cw * (w @ hsum)
+        parts.append((cw, hsum, ef))
+    gh = np.cumsum(hsum_dist) - hsum_dist / 2.0
+    mean_g = hsum_dist @ gh
+    var_g = hsum_dist @ gh**2 - mean_g**2
+    for cw, hsum, ef in parts:
+        cross += cw * (w @ (ef * (hsum @ gh)))
+    return float((cross - 0.5 * mean_g) / np.sqrt(var_g / 12.0))
