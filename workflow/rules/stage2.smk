@@ -1,0 +1,298 @@
+# Stage 2, relevance matching: consensus, relevance rates, the kappa matrix (Fig 3), text
+# baselines, alignment of every system with the human consensus (Table 3, Fig 4) and the
+# Stage-2 rows of the gaps summary. Compute jobs write tables; plotting jobs read them.
+# Each model file models/relevance/<kind>/<system>.jsonl has its own alignment job, so a new
+# file re-runs that job and the jobs that gather all raters, never the baselines.
+from recenter.stage2 import names as _s2_names
+
+S2_BASELINES = _s2_names.baseline_systems(
+    config["stage2"]["baselines"]["embedding_dimensions"]
+)
+S2_FIGURE_EXT = ("vl.json", "png", "svg")
+
+
+def _s2_core(study):
+    return raw_paths(study, "relevance_items.jsonl", "relevance_judgments.jsonl")
+
+
+def _s2_raters(study):
+    """Raw files of every rater of the kappa matrix and the rates: humans and LLM files."""
+    return raw_paths(
+        study,
+        "relevance_items.jsonl",
+        "relevance_judgments.jsonl",
+        "models/relevance/llm/*.jsonl",
+    )
+
+
+def _s2_table(study, name):
+    return [f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md")]
+
+
+def _s2_figure(study, name):
+    return [f"{results_dir(study)}/figures/{name}.{ext}" for ext in S2_FIGURE_EXT]
+
+
+def _s2_alignment_parts(study):
+    """One alignment parquet per relevance model file plus the workflow's baselines."""
+    parts = {(m.kind, m.system) for m in systems(study, "relevance")}
+    parts |= {("baseline", s) for s in S2_BASELINES}
+    return [
+        f"{processed_dir(study)}/stage2/alignment/{kind}/{system}.parquet"
+        for kind, system in sorted(parts)
+    ]
+
+
+def _s2_alignment_input(wc):
+    """A model file's alignment reads that file's votes; a computed baseline its parquet."""
+    rel = f"models/relevance/{wc.kind}/{wc.system}.jsonl"
+    inputs = {"db": ancient(study_db(wc.study)), "raw": _s2_core(wc.study)}
+    if rel in planned_raw_files(wc.study):
+        inputs["model"] = f"{raw_dir(wc.study)}/{rel}"
+    elif wc.kind == "baseline" and wc.system in S2_BASELINES:
+        inputs["predictions"] = (
+            f"{processed_dir(wc.study)}/stage2/baselines/{wc.system}.parquet"
+        )
+    else:
+        raise ValueError(
+            f"no relevance model file {rel} in study {wc.study} and no such baseline"
+        )
+    return inputs
+
+
+_S2_CORE_FILES = ["relevance_items.jsonl", "relevance_judgments.jsonl"]
+register_output(
+    "consensus_summary",
+    paths=lambda s: _s2_table(s, "consensus_summary"),
+    requires=_S2_CORE_FILES,
+)
+register_output(
+    "relevance_rates",
+    paths=lambda s: _s2_table(s, "relevance_rates") + _s2_figure(s, "relevance_rates"),
+    requires=_S2_CORE_FILES,
+)
+register_output(
+    "fig3_kappa_matrix",
+    paths=lambda s: _s2_table(s, "fig3_kappa_matrix")
+    + _s2_figure(s, "fig3_kappa_matrix")
+    + _s2_table(s, "kappa_groups"),
+    requires=_S2_CORE_FILES,
+)
+register_output(
+    "tab3_relevance_alignment",
+    paths=lambda s: _s2_table(s, "tab3_relevance_alignment")
+    + _s2_figure(s, "fig4_relevance_prf"),
+    requires=_S2_CORE_FILES,
+)
+register_output(
+    "gaps_stage2",
+    paths=lambda s: _s2_table(s, "gaps_stage2"),
+    requires=[*_S2_CORE_FILES, "models/relevance/llm/*.jsonl"],
+    reason="no LLM relevance file (models/relevance/llm/*.jsonl) to compare with humans",
+)
+
+
+rule stage2_consensus:
+    input:
+        db=lambda wc: ancient(study_db(wc.study)),
+        raw=lambda wc: _s2_core(wc.study),
+    output:
+        csv=report(
+            "results/{study}/tables/consensus_summary.csv",
+            caption="../report/stage2_consensus_summary.rst",
+            category="Stage 2",
+        ),
+        md="results/{study}/tables/consensus_summary.md",
+    log:
+        "logs/{study}/stage2_consensus.log",
+    conda:
+        "../envs/recenter.yaml"
+    script:
+        "../scripts/stage2_consensus.py"
+
+
+rule stage2_rates:
+    input:
+        db=lambda wc: ancient(study_db(wc.study)),
+        raw=lambda wc: _s2_raters(wc.study),
+    output:
+        csv="results/{study}/tables/relevance_rates.csv",
+        md="results/{study}/tables/relevance_rates.md",
+    log:
+        "logs/{study}/stage2_rates.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage2_rates.py"
+
+
+rule stage2_kappa:
+    input:
+        db=lambda wc: ancient(study_db(wc.study)),
+        raw=lambda wc: _s2_raters(wc.study),
+    output:
+        matrix_csv="results/{study}/tables/fig3_kappa_matrix.csv",
+        matrix_md="results/{study}/tables/fig3_kappa_matrix.md",
+        groups_csv=report(
+            "results/{study}/tables/kappa_groups.csv",
+            caption="../report/stage2_kappa_groups.rst",
+            category="Stage 2",
+        ),
+        groups_md="results/{study}/tables/kappa_groups.md",
+    log:
+        "logs/{study}/stage2_kappa.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage2_kappa.py"
+
+
+rule stage2_gaps:
+    input:
+        db=lambda wc: ancient(study_db(wc.study)),
+        raw=lambda wc: _s2_raters(wc.study),
+    output:
+        csv=report(
+            "results/{study}/tables/gaps_stage2.csv",
+            caption="../report/stage2_gaps.rst",
+            category="Stage 2",
+        ),
+        md="results/{study}/tables/gaps_stage2.md",
+    log:
+        "logs/{study}/stage2_gaps.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage2_gaps.py"
+
+
+rule stage2_baseline:
+    input:
+        db=lambda wc: ancient(study_db(wc.study)),
+        raw=lambda wc: raw_paths(
+            wc.study,
+            "relevance_items.jsonl",
+            "relevance_judgments.jsonl",
+            "attributes.jsonl",
+            "prompts.jsonl",
+        ),
+    output:
+        parquet="data/processed/{study}/stage2/baselines/{system}.parquet",
+    log:
+        "logs/{study}/stage2_baseline_{system}.log",
+    wildcard_constraints:
+        system="|".join(S2_BASELINES),
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        baselines=config["stage2"]["baselines"],
+    script:
+        "../scripts/stage2_baseline.py"
+
+
+rule stage2_alignment:
+    input:
+        unpack(_s2_alignment_input),
+    output:
+        parquet="data/processed/{study}/stage2/alignment/{kind}/{system}.parquet",
+    log:
+        "logs/{study}/stage2_alignment_{kind}_{system}.log",
+    wildcard_constraints:
+        kind="llm|baseline|trained",
+        system=r"[A-Za-z0-9][A-Za-z0-9._+-]*",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage2_alignment.py"
+
+
+rule stage2_alignment_table:
+    input:
+        db=lambda wc: ancient(study_db(wc.study)),
+        parts=lambda wc: _s2_alignment_parts(wc.study),
+    output:
+        csv=report(
+            "results/{study}/tables/tab3_relevance_alignment.csv",
+            caption="../report/stage2_tab3_relevance_alignment.rst",
+            category="Stage 2",
+        ),
+        md="results/{study}/tables/tab3_relevance_alignment.md",
+    log:
+        "logs/{study}/stage2_alignment_table.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage2_alignment_table.py"
+
+
+rule stage2_figure_relevance_rates:
+    input:
+        table="results/{study}/tables/relevance_rates.csv",
+    output:
+        spec="results/{study}/figures/relevance_rates.vl.json",
+        png=report(
+            "results/{study}/figures/relevance_rates.png",
+            caption="../report/stage2_relevance_rates.rst",
+            category="Stage 2",
+        ),
+        svg="results/{study}/figures/relevance_rates.svg",
+    log:
+        "logs/{study}/stage2_figure_relevance_rates.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        chart="relevance_rates",
+    script:
+        "../scripts/stage2_figure.py"
+
+
+rule stage2_figure_kappa_matrix:
+    input:
+        table="results/{study}/tables/fig3_kappa_matrix.csv",
+    output:
+        spec="results/{study}/figures/fig3_kappa_matrix.vl.json",
+        png=report(
+            "results/{study}/figures/fig3_kappa_matrix.png",
+            caption="../report/stage2_fig3_kappa_matrix.rst",
+            category="Stage 2",
+        ),
+        svg="results/{study}/figures/fig3_kappa_matrix.svg",
+    log:
+        "logs/{study}/stage2_figure_kappa_matrix.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        chart="fig3_kappa_matrix",
+    script:
+        "../scripts/stage2_figure.py"
+
+
+rule stage2_figure_relevance_prf:
+    input:
+        table="results/{study}/tables/tab3_relevance_alignment.csv",
+    output:
+        spec="results/{study}/figures/fig4_relevance_prf.vl.json",
+        png=report(
+            "results/{study}/figures/fig4_relevance_prf.png",
+            caption="../report/stage2_fig4_relevance_prf.rst",
+            category="Stage 2",
+        ),
+        svg="results/{study}/figures/fig4_relevance_prf.svg",
+    log:
+        "logs/{study}/stage2_figure_relevance_prf.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        chart="fig4_relevance_prf",
+    script:
+        "../scripts/stage2_figure.py"

@@ -1,0 +1,214 @@
+"""Stage-2 jobs: what each Snakemake script does, as functions of paths and parameters
+(the scripts only unpack ``snakemake`` and call these)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from recenter.outputs import atomic_write, write_table
+from recenter.stage2 import agreement, alignment, baselines, data
+from recenter.stage2.agreement import BootstrapConfig
+
+log = logging.getLogger(__name__)
+
+BOOT_NOTE = (
+    "Intervals: {conf:.0%} percentile cluster bootstrap over user-prompt pairs "
+    "({reps} replicates, seed {seed})."
+)
+
+
+def _boot_note(boot: BootstrapConfig) -> str:
+    return BOOT_NOTE.format(conf=boot.confidence, reps=boot.replicates, seed=boot.seed)
+
+
+def _human_llm_matrix(con) -> tuple[pl.DataFrame, data.LabelMatrix, np.ndarray]:
+    items = data.load_items(con)
+    votes = data.load_votes(con, kinds=[data.HUMAN, data.LLM])
+    raters, kinds = data.rater_order(votes)
+    lm = data.label_matrix(items, votes, raters, kinds)
+    cons = data.consensus_vector(items, data.load_consensus(con))
+    return items, lm, cons
+
+
+def consensus_job(db: str, csv: str, md: str) -> None:
+    """consensus_summary: counts of the majority vote, ties and excluded items."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        items = data.load_items(con)
+        consensus = data.load_consensus(con)
+        agreement.check_consensus_view(data.load_votes(con, kinds=[data.HUMAN]), consensus)
+    table = agreement.consensus_summary(items, consensus)
+    write_table(
+        table,
+        csv,
+        md,
+        title="Stage 2: human consensus (majority vote)",
+        data_kind=kind,
+        notes=(
+            "Consensus = majority of the human labels present for an item (database view "
+            "`human_relevance_consensus`, checked against `recenter.stats.agreement."
+            "majority_vote` at run time). A tie is *not relevant*; items without any human "
+            "label are excluded from every comparison with the consensus. Shares of ties, "
+            "relevant items and label counts are of the items with a consensus."
+        ),
+    )
+    log.info("consensus: %s", table.to_dicts())
+
+
+def rates_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
+    """relevance_rates: share relevant per rater and over-selection ratio to the consensus."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        _, lm, cons = _human_llm_matrix(con)
+    res = agreement.relevance_rates(lm, cons, boot)
+    write_table(
+        res.table,
+        csv,
+        md,
+        title="Stage 2: share of attributes marked relevant",
+        data_kind=kind,
+        notes=(
+            "rate = relevant / labelled items of the rater (n). ratio_to_consensus = the "
+            "rater's relevant count / the consensus relevant count on the items both have "
+            "(n_common_with_consensus): the over-selection ratio. " + _boot_note(boot)
+        ),
+    )
+
+
+def kappa_job(db: str, matrix_csv, matrix_md, groups_csv, groups_md, boot) -> None:
+    """fig3_kappa_matrix (long) and kappa_groups (mean kappa per group, alpha per group)."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        _, lm, _ = _human_llm_matrix(con)
+    res = agreement.kappa_analysis(lm, boot)
+    write_table(
+        res.matrix,
+        matrix_csv,
+        matrix_md,
+        title="Fig 3: pairwise Cohen's kappa between raters",
+        data_kind=kind,
+        notes=(
+            "Unweighted Cohen's κ on the items both raters labelled (n). Raters: humans "
+            "(sorted) then LLMs (sorted). Undefined κ (no common item, or both raters constant) "
+            "is left empty. " + _boot_note(boot)
+        ),
+    )
+    write_table(
+        res.groups,
+        groups_csv,
+        groups_md,
+        title="Stage 2: agreement within and between humans and LLMs",
+        data_kind=kind,
+        notes=(
+            "Mean pairwise κ within humans, within LLMs and between the groups; its interval "
+            "recomputes every pair's κ on each bootstrap replicate and averages them. "
+            "Krippendorff's α (nominal; missing labels as missing) per group, estimate from "
+            "the `krippendorff` package; n = items labelled by at least two raters of the "
+            "group. NA rows say why in `note`. " + _boot_note(boot)
+        ),
+    )
+
+
+def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
+    """gaps_stage2: LLM vs human rows of the cross-stage gaps summary."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        _, lm, cons = _human_llm_matrix(con)
+    rates = agreement.relevance_rates(lm, cons, boot)
+    kappa = agreement.kappa_analysis(lm, boot)
+    table = agreement.gaps_rows(rates, kappa, lm.kinds, boot)
+    write_table(
+        table,
+        csv,
+        md,
+        title="Stage 2 rows of the gaps summary (LLM vs human)",
+        data_kind=kind,
+        notes="Intervals from the joint bootstrap replicates of the rates and κ. "
+        + _boot_note(boot),
+    )
+
+
+def baseline_job(db: str, out: str, system: str, dimensions: int, n_folds: int) -> None:
+    """Scores and cross-validated votes of one text baseline -> parquet."""
+    with data.connect(db) as con:
+        items = data.load_items(con)
+        cons = data.consensus_vector(items, data.load_consensus(con))
+    frame, model = baselines.baseline_predictions(items, cons, system, dimensions, n_folds)
+    frame = frame.with_columns(pl.lit(model).alias("model"))
+    log.info("%s: %d items scored; %s", system, frame.height, model)
+    atomic_write(out, lambda p: frame.write_parquet(p))
+
+
+def alignment_job(
+    db: str, out: str, system: str, kind: str, boot, predictions: str | None = None
+) -> None:
+    """One system against the consensus -> one-row parquet. Votes come from the database
+    (model files) or from a baseline prediction parquet."""
+    with data.connect(db) as con:
+        items = data.load_items(con)
+        cons = data.consensus_vector(items, data.load_consensus(con))
+        if predictions is None:
+            frame = data.load_votes(con, rater_ids=[system])
+            model = f"model file models/relevance/{kind}/{system}.jsonl"
+            if frame.height == 0:
+                raise ValueError(f"no votes of {system!r} in {db}")
+        else:
+            frame = pl.read_parquet(predictions)
+            model = frame["model"][0] if frame.height else None
+    clusters, keys = data.item_clusters(items)
+    row = alignment.alignment_row(
+        system=system,
+        kind=kind,
+        votes=data.label_vector(items, frame, "relevant"),
+        scores=data.label_vector(items, frame, "score"),
+        consensus=cons,
+        clusters=clusters,
+        n_clusters=len(keys),
+        boot=boot,
+        model=model,
+    )
+    atomic_write(out, lambda p: row.write_parquet(p))
+
+
+def alignment_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
+    """tab3_relevance_alignment from the per-system parquets."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+    table = alignment.alignment_table([pl.read_parquet(p) for p in sorted(parts)])
+    write_table(
+        table,
+        csv,
+        md,
+        title="Table 3: relevance alignment with the human consensus",
+        data_kind=kind,
+        notes=(
+            "Every LLM, baseline and trained system against the human majority vote, on the "
+            "items that have both (n). Baselines (kind baseline, computed by the workflow) "
+            "use a threshold chosen by cross-validation grouped by prompt; average_precision "
+            "is threshold-free (systems with scores). " + _boot_note(boot)
+        ),
+    )
+
+
+def plot_job(chart: str, tables: list[str], stem: str) -> None:
+    """Render one Stage-2 figure from its table(s)."""
+    from recenter.outputs import save_chart
+    from recenter.stage2 import plots
+
+    frames = [pl.read_csv(t) for t in tables]
+    kind = frames[0]["data_kind"][0]
+    frames = [f.drop("data_kind") for f in frames]
+    if chart == "relevance_rates":
+        c = plots.relevance_rates_chart(frames[0])
+    elif chart == "fig3_kappa_matrix":
+        c = plots.kappa_heatmap(frames[0])
+    elif chart == "fig4_relevance_prf":
+        c = plots.relevance_prf_chart(frames[0])
+    else:
+        raise ValueError(f"unknown Stage-2 chart {chart!r}")
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    save_chart(c, stem, data_kind=kind)

@@ -1,0 +1,128 @@
+"""Figures of Stage 2 (altair). Imported only by plotting jobs; they read the tables the
+compute jobs wrote, so restyling a figure never reruns a bootstrap."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+KIND_COLORS = {
+    "human": "#1f77b4",
+    "llm": "#d62728",
+    "consensus": "#2ca02c",
+    "baseline": "#7f7f7f",
+    "trained": "#9467bd",
+}
+
+
+def _color(kinds):
+    present = [k for k in KIND_COLORS if k in set(kinds)]
+    return alt.Color(
+        "kind:N",
+        scale=alt.Scale(domain=present, range=[KIND_COLORS[k] for k in present]),
+        title="rater kind",
+    )
+
+
+def relevance_rates_chart(rates: pl.DataFrame) -> alt.TopLevelMixin:
+    """Share of items marked relevant per rater, with 95% bootstrap intervals; the dashed
+    line is the human consensus rate."""
+    df = rates.select("rater", pl.col("rater_kind").alias("kind"), "rate", "ci_low", "ci_high", "n")
+    order = df["rater"].to_list()
+    cons = df.filter(pl.col("kind") == "consensus")["rate"]
+    base = alt.Chart(alt.Data(values=df.to_dicts()))
+    y = alt.Y("rater:N", sort=order, title=None)
+    bars = base.mark_bar().encode(
+        y=y,
+        x=alt.X("rate:Q", title="share of items marked relevant", scale=alt.Scale(domain=[0, 1])),
+        color=_color(df["kind"].to_list()),
+        tooltip=["rater:N", "kind:N", alt.Tooltip("rate:Q", format=".3f"), "n:Q"],
+    )
+    errs = base.mark_errorbar(ticks=True).encode(
+        y=y, x=alt.X("ci_low:Q", title="share of items marked relevant"), x2="ci_high:Q"
+    )
+    layers = [bars, errs]
+    if cons.len() and cons[0] is not None:
+        rule = (
+            alt.Chart(alt.Data(values=[{"rate": cons[0]}]))
+            .mark_rule(strokeDash=[4, 3])
+            .encode(x="rate:Q")
+        )
+        layers.append(rule)
+    return alt.layer(*layers).properties(
+        title="Stage 2: relevance rate per rater (95% cluster-bootstrap CI)", width=420
+    )
+
+
+def kappa_heatmap(matrix: pl.DataFrame) -> alt.TopLevelMixin:
+    """Fig 3: pairwise Cohen's kappa between all raters (humans first, then LLMs)."""
+    order = list(dict.fromkeys(matrix["rater_a"].to_list()))
+    df = matrix.select(
+        "rater_a",
+        "rater_b",
+        "kappa",
+        "ci_low",
+        "ci_high",
+        "n",
+        pl.col("kappa").round(2).alias("label"),
+    )
+    base = alt.Chart(alt.Data(values=df.to_dicts())).encode(
+        x=alt.X("rater_b:N", sort=order, title=None),
+        y=alt.Y("rater_a:N", sort=order, title=None),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(
+            "kappa:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="Cohen's κ"
+        ),
+        tooltip=[
+            "rater_a:N",
+            "rater_b:N",
+            alt.Tooltip("kappa:Q", format=".3f"),
+            alt.Tooltip("ci_low:Q", format=".3f"),
+            alt.Tooltip("ci_high:Q", format=".3f"),
+            "n:Q",
+        ],
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("label:Q", format=".2f"),
+        color=alt.condition("datum.kappa > 0.6", alt.value("white"), alt.value("black")),
+    )
+    return (rect + text).properties(
+        title="Fig 3: pairwise Cohen's κ of relevance votes",
+        width=40 * len(order) + 60,
+        height=40 * len(order) + 60,
+    )
+
+
+def relevance_prf_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
+    """Fig 4: precision, recall and F1 of every system against the human consensus."""
+    rows = []
+    for r in table.iter_rows(named=True):
+        for m in ("precision", "recall", "f1"):
+            rows.append(
+                {
+                    "system": r["system"],
+                    "kind": r["kind"],
+                    "metric": m,
+                    "value": r[m],
+                    "ci_low": r[f"{m}_ci_low"],
+                    "ci_high": r[f"{m}_ci_high"],
+                    "n": r["n"],
+                }
+            )
+    order = table["system"].to_list()
+    base = alt.Chart()
+    y = alt.Y("system:N", sort=order, title=None)
+    points = base.mark_point(filled=True, size=60).encode(
+        y=y,
+        x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1]), title=None),
+        color=_color(table["kind"].to_list()),
+        tooltip=["system:N", "metric:N", alt.Tooltip("value:Q", format=".3f"), "n:Q"],
+    )
+    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    return (
+        alt.layer(points, errs, data=alt.Data(values=rows))
+        .properties(width=200)
+        .facet(column=alt.Column("metric:N", sort=["precision", "recall", "f1"], title=None))
+        .properties(title="Fig 4: relevance votes vs human consensus (95% cluster-bootstrap CI)")
+    )

@@ -1,0 +1,19 @@
+"""rule stage2_baseline: one text baseline's scores and cross-validated votes -> parquet."""
+
+import logging
+from typing import TYPE_CHECKING
+
+from recenter.stage2 import jobs
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+cfg = snakemake.params.baselines
+jobs.baseline_job(
+    snakemake.input.db,
+    snakemake.output.parquet,
+    snakemake.wildcards.system,
+    dimensions=int(cfg["embedding_dimensions"]),
+    n_folds=int(cfg["cv_folds"]),
+)

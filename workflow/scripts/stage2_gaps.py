@@ -1,0 +1,18 @@
+"""rule stage2_gaps: Stage-2 rows (LLM vs human) of the cross-stage gaps summary."""
+
+import logging
+from typing import TYPE_CHECKING
+
+from recenter.stage2 import jobs
+from recenter.stage2.agreement import BootstrapConfig
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+jobs.gaps_job(
+    snakemake.input.db,
+    snakemake.output.csv,
+    snakemake.output.md,
+    BootstrapConfig.from_mapping(snakemake.params.bootstrap),
+)
