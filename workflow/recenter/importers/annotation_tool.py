@@ -158,11 +158,12 @@ class Where:
 _MISSING = object()
 
 
-def get(record: dict, key: str, where: Where, default: Any = _MISSING) -> Any:
+def get(record: dict, key: str, where: Where, default: Any = _MISSING, *, prefix: str = "") -> Any:
+    """``record[key]``; a missing key is an error naming ``prefix + key`` unless defaulted."""
     if key in record:
         return record[key]
     if default is _MISSING:
-        raise where.error(key, "missing")
+        raise where.error(prefix + key, "missing")
     return default
 
 
@@ -528,7 +529,9 @@ def _pilot_stage1(
             user = f"pilot-user-{index}"
             for pos, j in enumerate(judgments):
                 name = f"attr_judgments[{pos}].judgment"
-                raw = get(as_dict(j, where, name), "judgment", where)
+                raw = get(
+                    as_dict(j, where, name), "judgment", where, prefix=f"attr_judgments[{pos}]."
+                )
                 if raw is None:
                     counts.add(st.name, "task1_null_judgment")
                     continue
@@ -603,9 +606,11 @@ def _human_votes(
         for pos, j in enumerate(judgments):
             fname = f"relevance_judgments[{pos}]"
             j = as_dict(j, where, fname)
-            text = as_str(get(j, "attribute", where), where, fname + ".attribute")
+            text = as_str(
+                get(j, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+            )
             if is_task2:
-                rating = get(j, "rating", where)
+                rating = get(j, "rating", where, prefix=fname + ".")
                 if rating == TASK2_UNRATED:
                     counts.add(study, "task2_unrated_attribute")
                     continue
@@ -617,7 +622,10 @@ def _human_votes(
                 relevant = TASK2_RELEVANT[rating]
             else:
                 relevant = as_bool(
-                    get(j, "relevant", where), where, fname + ".relevant", nullable=True
+                    get(j, "relevant", where, prefix=fname + "."),
+                    where,
+                    fname + ".relevant",
+                    nullable=True,
                 )
                 if relevant is None:
                     counts.add(study, "task3_null_vote")
@@ -640,9 +648,14 @@ def _llm_votes(
         for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
             fname = f"items[{pos}]"
             it = as_dict(it, where, fname)
-            text = as_str(get(it, "attribute", where), where, fname + ".attribute")
+            text = as_str(
+                get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+            )
             relevant = as_bool(
-                get(it, "relevant", where), where, fname + ".relevant", nullable=True
+                get(it, "relevant", where, prefix=fname + "."),
+                where,
+                fname + ".relevant",
+                nullable=True,
             )
             if relevant is None:
                 counts.add(study, "llm_null_vote")
@@ -851,7 +864,9 @@ def _final_samples(
         ):
             fname = f"profile_attributes[{pos}]"
             a = as_dict(a, where, fname)
-            text = as_str(get(a, "attribute", where), where, fname + ".attribute")
+            text = as_str(
+                get(a, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+            )
             conf = a.get("confidence")
             if conf is not None and (
                 isinstance(conf, bool) or not isinstance(conf, int | float) or not 0 <= conf <= 1
@@ -924,10 +939,15 @@ def convert_final(
             for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
                 fname = f"items[{pos}]"
                 it = as_dict(it, where, fname)
-                text = as_str(get(it, "attribute", where), where, fname + ".attribute")
+                text = as_str(
+                    get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+                )
                 _resolve(s, text, where, fname + ".attribute", index)
                 relevant = as_bool(
-                    get(it, "relevant", where), where, fname + ".relevant", nullable=True
+                    get(it, "relevant", where, prefix=fname + "."),
+                    where,
+                    fname + ".relevant",
+                    nullable=True,
                 )
                 if relevant is None:
                     counts.add(name, "llm_null_vote")
@@ -948,10 +968,15 @@ def convert_final(
             ):
                 fname = f"profile_attributes[{pos}]"
                 a = as_dict(a, where, fname)
-                text = as_str(get(a, "attribute", where), where, fname + ".attribute")
+                text = as_str(
+                    get(a, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+                )
                 _resolve(s, text, where, fname + ".attribute", s.index)
                 gt = as_bool(
-                    get(a, "ground_truth", where), where, fname + ".ground_truth", nullable=True
+                    get(a, "ground_truth", where, prefix=fname + "."),
+                    where,
+                    fname + ".ground_truth",
+                    nullable=True,
                 )
                 if gt is None:
                     counts.add(name, "ground_truth_null")
@@ -976,9 +1001,13 @@ def convert_final(
             for pos, a in enumerate(as_list(get(rec, "attributes", where), where, "attributes")):
                 fname = f"attributes[{pos}]"
                 a = as_dict(a, where, fname)
-                text = as_str(get(a, "attribute", where), where, fname + ".attribute")
+                text = as_str(
+                    get(a, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+                )
                 aid = _resolve(s, text, where, fname + ".attribute", s.index)
-                if as_bool(get(a, "is_relevant", where), where, fname + ".is_relevant"):
+                if as_bool(
+                    get(a, "is_relevant", where, prefix=fname + "."), where, fname + ".is_relevant"
+                ):
                     if aid not in ids:
                         ids.append(aid)
             if not ids:
