@@ -10,8 +10,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from recenter.ingest import StudyDataError, build, iter_json_lines
+from recenter.ingest import (
+    SCHEMA_DIR,
+    StudyDataError,
+    _fast_check,
+    _validator,
+    build,
+    iter_json_lines,
+)
 
 from conftest import FIXTURE_STUDY
 
@@ -285,3 +294,46 @@ def test_database_constraints_hold_on_their_own(study: Path, tmp_path: Path) -> 
         con.execute("INSERT INTO relevance_votes VALUES ('i01', 'H1', 'human', false, NULL)")
     with pytest.raises(duckdb.ConstraintException):
         con.execute("INSERT INTO relevance_votes VALUES ('i99', 'H9', 'human', false, NULL)")
+
+
+# ---- the fast path never accepts what the schema refuses ----------------------------------
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 8),
+    st.floats(-2, 7, allow_nan=False),
+    st.sampled_from(["", "x", "accepted", "maybe", "first", "other", "u1"]),
+    st.lists(st.just("a1"), max_size=2),
+)
+
+
+@pytest.mark.parametrize(
+    "schema_name",
+    sorted(p.name.removesuffix(".schema.json") for p in SCHEMA_DIR.glob("*.schema.json")),
+)
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fast_check_agrees_with_jsonschema(schema_name: str, data) -> None:
+    quick = _fast_check(schema_name)
+    if quick is None:
+        return  # nested schema: jsonschema alone decides
+    props = sorted(_validator(schema_name).schema["properties"])
+    keys = data.draw(st.lists(st.sampled_from([*props, "extra"]), unique=True))
+    record = {k: data.draw(_values) for k in keys}
+    if quick(record):
+        assert _validator(schema_name).is_valid(record), record
+
+
+def test_fast_check_accepts_the_valid_fixture_records() -> None:
+    from recenter.ingest import CORE_KINDS
+
+    used = 0
+    for rel, kind in CORE_KINDS.items():
+        quick = _fast_check(kind.schema)
+        if quick is None:
+            continue
+        for line in (FIXTURE_STUDY / rel).read_text().splitlines():
+            assert quick(json.loads(line)), (rel, line)
+            used += 1
+    assert used > 100
