@@ -48,12 +48,13 @@ def cohen_kappa(a, b) -> float:
     )
 
 
-def pairwise_counts(labels, clusters=None):
+def pairwise_counts(labels, clusters=None, n_clusters: int | None = None):
     """2×2 tables of every rater pair, optionally per cluster.
 
     ``labels``: units × raters, values 1/0/NaN. ``clusters``: integer cluster code per unit
-    (0..C−1) or None for one cluster. Returns an array (C, 4, R, R) whose [:, k, a, b] holds
-    n11, n10, n01, n00 (k = 0..3) of raters a and b over the units both labelled.
+    (0..C−1) or None for one cluster; ``n_clusters`` defaults to max code + 1. Returns an
+    array (C, 4, R, R) whose [:, k, a, b] holds n11, n10, n01, n00 (k = 0..3) of raters a and
+    b over the units both labelled.
     """
     from recenter.stats.bootstrap import cluster_sums
 
@@ -70,7 +71,7 @@ def pairwise_counts(labels, clusters=None):
         ],
         axis=1,
     )  # units × 4 × R × R
-    return cluster_sums(tables, clusters)
+    return cluster_sums(tables, clusters, n_clusters)
 
 
 def kappa_matrix_from_counts(counts):
