@@ -25,6 +25,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/import.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/stage2.smk"
+include: "workflow/rules/notebooks.smk"
 
 
 rule all:

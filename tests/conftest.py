@@ -16,10 +16,11 @@ FIXTURE_STUDY = REPO / "tests" / "fixtures" / "study"
 
 def make_workdir(root: Path) -> Path:
     """A directory that runs the repository's workflow on its own data/ and results/:
-    Snakefile and workflow/ are linked, config/ is copied (tests may edit it)."""
+    Snakefile, workflow/ and notebooks/ are linked, config/ is copied (tests may edit it)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "Snakefile").symlink_to(REPO / "Snakefile")
     (root / "workflow").symlink_to(REPO / "workflow")
+    (root / "notebooks").symlink_to(REPO / "notebooks")
     shutil.copytree(REPO / "config", root / "config")
     return root
 
