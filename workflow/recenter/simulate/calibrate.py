@@ -82,7 +82,11 @@ TARGETS: dict[str, dict[str, tuple[float, str, float]]] = {
         "human_pairwise_spearman": (0.325, "reported", 0.01),
         "no_better_share": (0.546, "reported (Fig 5)", 0.01),
         "mention_delta.human": (0.03, "reported (Fig 6)", 0.01),
-        "human_mean_by_generator.claude-sonnet-4.6": (3.08, "ours (reported: barely above 3)", 0.01),
+        "human_mean_by_generator.claude-sonnet-4.6": (
+            3.08,
+            "ours (reported: barely above 3)",
+            0.01,
+        ),
         "human_mean_by_generator.gpt-5.4": (3.12, "ours (reported: barely above 3)", 0.01),
         "human_mean_by_generator.qwen3.5-27b": (2.95, "ours (reported: below 3)", 0.01),
         "human_mean_by_generator.gemma-4-31b": (2.97, "ours (reported: below 3)", 0.01),

@@ -12,7 +12,7 @@ GENERATOR_VERSION = "1.0.0"
 #: The five LLMs of the paper: Stage-2 raters, Stage-1 verifiers, Stage-3 generators and judges.
 LLMS = ("claude-sonnet-4.6", "gemma-4-31b", "gpt-5.4", "llama-3.3-70b", "qwen3.5-27b")
 PROMPT_VARIANTS = ("basic", "optimized")
-VERIFIERS = tuple(f"{m}_{v}" for m in LLMS for v in PROMPT_VARIANTS) + ("roberta-verifier",)
+VERIFIERS = (*tuple(f"{m}_{v}" for m in LLMS for v in PROMPT_VARIANTS), "roberta-verifier")
 TRAINED_VERIFIERS = ("roberta-verifier",)
 TRAINED_RELEVANCE = ("roberta", "qwen3-4b-grpo")
 REWARD_MODELS = ("modernbert", "qwen2.5-1.5b", "llama-3.2-1b")

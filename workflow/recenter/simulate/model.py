@@ -243,9 +243,7 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
         "relevance_rate": {r: float(rate[r]) for r in raters} | {"human_consensus": float(cons)},
         "kappa": dict(sorted(kappa.items())),
         "kappa_groups": {k: float(np.mean(v)) for k, v in groups.items()},
-        "alignment": {
-            r: binary_alignment(rate[r], cons, tp[r]) for r in raters if r not in humans
-        },
+        "alignment": {r: binary_alignment(rate[r], cons, tp[r]) for r in raters if r not in humans},
     }
 
 
@@ -255,14 +253,14 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
 def ordinal_probs(latent: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     """P(rating = k), k = 1..K, of ``latent + N(0, 1)`` cut at ``cuts`` (shape (..., K))."""
     cdf = ndtr(np.asarray(cuts)[None, :] - latent[..., None])
-    lower = np.concatenate([np.zeros(latent.shape + (1,)), cdf], axis=-1)
-    upper = np.concatenate([cdf, np.ones(latent.shape + (1,))], axis=-1)
+    lower = np.concatenate([np.zeros((*latent.shape, 1)), cdf], axis=-1)
+    upper = np.concatenate([cdf, np.ones((*latent.shape, 1))], axis=-1)
     return upper - lower
 
 
 def sum_of_three(pk: np.ndarray) -> np.ndarray:
     """Distribution of the sum of 3 i.i.d. ratings 1..5 (last axis): values 3..15."""
-    out = np.zeros(pk.shape[:-1] + (13,))
+    out = np.zeros((*pk.shape[:-1], 13))
     for a in range(5):
         for b in range(5):
             pab = pk[..., a] * pk[..., b]
