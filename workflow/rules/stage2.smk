@@ -11,6 +11,20 @@ S2_BASELINES = _s2_names.baseline_systems(
 S2_FIGURE_EXT = ("vl.json", "png", "svg")
 
 
+def _s2_db(study):
+    """The study database as an input that never triggers a re-run by itself (ancient).
+
+    If ingest is a checkpoint, the path comes from checkpoints.ingest.get(): Snakemake 9.27
+    then re-evaluates these jobs after ingest has run. With a plain rule, a re-running ingest
+    masks every downstream job from its own re-run check (dag.update_needrun), so a dropped-in
+    model file would only reach the Stage-2 outputs on the next invocation.
+    """
+    ingest_checkpoint = getattr(checkpoints, "ingest", None)
+    if ingest_checkpoint is not None:
+        return ancient(ingest_checkpoint.get(study=study).output.db)
+    return ancient(study_db(study))
+
+
 def _s2_core(study):
     return raw_paths(study, "relevance_items.jsonl", "relevance_judgments.jsonl")
 
@@ -46,7 +60,7 @@ def _s2_alignment_parts(study):
 def _s2_alignment_input(wc):
     """A model file's alignment reads that file's votes; a computed baseline its parquet."""
     rel = f"models/relevance/{wc.kind}/{wc.system}.jsonl"
-    inputs = {"db": ancient(study_db(wc.study)), "raw": _s2_core(wc.study)}
+    inputs = {"db": _s2_db(wc.study), "raw": _s2_core(wc.study)}
     if rel in planned_raw_files(wc.study):
         inputs["model"] = f"{raw_dir(wc.study)}/{rel}"
     elif wc.kind == "baseline" and wc.system in S2_BASELINES:
@@ -94,7 +108,7 @@ register_output(
 
 rule stage2_consensus:
     input:
-        db=lambda wc: ancient(study_db(wc.study)),
+        db=lambda wc: _s2_db(wc.study),
         raw=lambda wc: _s2_core(wc.study),
     output:
         csv=report(
@@ -113,7 +127,7 @@ rule stage2_consensus:
 
 rule stage2_rates:
     input:
-        db=lambda wc: ancient(study_db(wc.study)),
+        db=lambda wc: _s2_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study),
     output:
         csv="results/{study}/tables/relevance_rates.csv",
@@ -130,7 +144,7 @@ rule stage2_rates:
 
 rule stage2_kappa:
     input:
-        db=lambda wc: ancient(study_db(wc.study)),
+        db=lambda wc: _s2_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study),
     output:
         matrix_csv="results/{study}/tables/fig3_kappa_matrix.csv",
@@ -153,7 +167,7 @@ rule stage2_kappa:
 
 rule stage2_gaps:
     input:
-        db=lambda wc: ancient(study_db(wc.study)),
+        db=lambda wc: _s2_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study),
     output:
         csv=report(
@@ -174,7 +188,7 @@ rule stage2_gaps:
 
 rule stage2_baseline:
     input:
-        db=lambda wc: ancient(study_db(wc.study)),
+        db=lambda wc: _s2_db(wc.study),
         raw=lambda wc: raw_paths(
             wc.study,
             "relevance_items.jsonl",
@@ -216,7 +230,7 @@ rule stage2_alignment:
 
 rule stage2_alignment_table:
     input:
-        db=lambda wc: ancient(study_db(wc.study)),
+        db=lambda wc: _s2_db(wc.study),
         parts=lambda wc: _s2_alignment_parts(wc.study),
     output:
         csv=report(

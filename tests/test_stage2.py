@@ -1,0 +1,333 @@
+"""Stage-2 computations on the fixture study and on random data, each against an independent
+implementation: scikit-learn (kappa, P/R/F1/accuracy), the krippendorff package, a pure-Python
+majority vote and the SQL view, direct counting with polars."""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    f1_score,
+    precision_score,
+    recall_score,
+)
+
+from recenter.ingest import build
+from recenter.stage2 import agreement, alignment, baselines, data
+from recenter.stage2.agreement import BootstrapConfig
+from recenter.stats.agreement import krippendorff_alpha_nominal, majority_vote
+from recenter.stats.classification import best_f1_threshold
+
+from conftest import FIXTURE_STUDY
+
+BOOT = BootstrapConfig(replicates=200, seed=7, confidence=0.95)
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("s2") / "study.duckdb"
+    build(FIXTURE_STUDY, path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def loaded(fixture_db):
+    with data.connect(fixture_db) as con:
+        items = data.load_items(con)
+        votes = data.load_votes(con)
+        consensus = data.load_consensus(con)
+    raters, kinds = data.rater_order(votes)
+    lm = data.label_matrix(items, votes, raters, kinds)
+    return items, votes, consensus, lm, data.consensus_vector(items, consensus)
+
+
+def _pure_majority(labels):
+    yes = sum(labels)
+    return (2 * yes > len(labels), 2 * yes == len(labels))
+
+
+def test_consensus_view_matches_majority_vote_on_fixture(loaded):
+    _, votes, consensus, _, _ = loaded
+    human = votes.filter(pl.col("rater_kind") == "human")
+    by_item = {k: v for k, v in human.group_by("item_id").agg(pl.col("relevant")).iter_rows()}
+    assert set(by_item) == set(consensus["item_id"])
+    for row in consensus.iter_rows(named=True):
+        labels = by_item[row["item_id"]]
+        assert (row["relevant"], row["is_tie"]) == _pure_majority(labels)
+        vote = majority_vote(labels)
+        assert (vote.relevant, vote.is_tie, vote.n_labels) == (
+            row["relevant"],
+            row["is_tie"],
+            row["n_human_labels"],
+        )
+    agreement.check_consensus_view(votes, consensus)  # the run-time check agrees
+
+
+def _empty_study_db() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    sql = resources.files("recenter") / "sql"
+    con.execute((sql / "schema.sql").read_text())
+    con.execute((sql / "views.sql").read_text())
+    return con
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.booleans()), min_size=4, max_size=4),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_consensus_view_matches_majority_vote_on_random_votes(rows):
+    """Random votes of 4 annotators (ties possible, missing labels as absent rows): the SQL
+    view, majority_vote and a pure-Python vote agree; unlabelled items are absent."""
+    con = _empty_study_db()
+    con.execute("INSERT INTO users VALUES ('u', 'wildchat', true)")
+    con.execute("INSERT INTO prompts VALUES ('p', 'a prompt', 'lima')")
+    for i, labels in enumerate(rows):
+        con.execute("INSERT INTO attributes VALUES (?, 'u', 'text', 'x', NULL)", [f"a{i}"])
+        con.execute("INSERT INTO relevance_items VALUES (?, 'u', 'p', ?)", [f"i{i}", f"a{i}"])
+        for h, lab in enumerate(labels):
+            if lab is not None:
+                con.execute(
+                    "INSERT INTO relevance_votes VALUES (?, ?, 'human', ?, NULL)",
+                    [f"i{i}", f"H{h}", lab],
+                )
+    view = {r["item_id"]: r for r in con.sql("FROM human_relevance_consensus").pl().to_dicts()}
+    for i, labels in enumerate(rows):
+        present = [x for x in labels if x is not None]
+        vote = majority_vote(labels)
+        if not present:
+            assert f"i{i}" not in view and vote is None
+            continue
+        row = view[f"i{i}"]
+        assert (row["relevant"], row["is_tie"]) == _pure_majority(present)
+        assert (vote.relevant, vote.is_tie) == _pure_majority(present)
+        assert row["n_human_labels"] == len(present)
+
+
+def test_consensus_summary_counts(loaded):
+    items, _, consensus, _, _ = loaded
+    table = agreement.consensus_summary(items, consensus)
+    n = dict(zip(table["quantity"], table["n"], strict=True))
+    assert n["items"] == items.height
+    assert n["items excluded: no human label"] == items.height - consensus.height
+    assert n["ties (counted as not relevant)"] == int(consensus["is_tie"].sum())
+    assert n["consensus relevant"] == int(consensus["relevant"].sum())
+
+
+def test_rater_order_humans_then_llms(loaded):
+    *_, lm, _ = loaded
+    humans = [r for r, k in zip(lm.raters, lm.kinds, strict=True) if k == "human"]
+    assert lm.kinds == sorted(lm.kinds, key=["human", "llm", "baseline", "trained"].index)
+    assert humans == sorted(humans)
+
+
+def test_kappa_matrix_and_groups_match_sklearn(loaded):
+    *_, lm, _ = loaded
+    mask = [k in ("human", "llm") for k in lm.kinds]
+    hl = data.LabelMatrix(
+        lm.item_ids,
+        lm.clusters,
+        lm.cluster_keys,
+        [r for r, m in zip(lm.raters, mask, strict=True) if m],
+        [k for k, m in zip(lm.kinds, mask, strict=True) if m],
+        lm.labels[:, mask],
+    )
+    res = agreement.kappa_analysis(hl, BOOT)
+    table = {(r["rater_a"], r["rater_b"]): r for r in res.matrix.iter_rows(named=True)}
+    sk = {}
+    for i, a in enumerate(hl.raters):
+        for j, b in enumerate(hl.raters):
+            both = ~np.isnan(hl.labels[:, i]) & ~np.isnan(hl.labels[:, j])
+            assert table[(a, b)]["n"] == both.sum()
+            if i != j:
+                sk[(a, b)] = cohen_kappa_score(hl.labels[both, i], hl.labels[both, j])
+                assert table[(a, b)]["kappa"] == pytest.approx(sk[(a, b)], abs=1e-12)
+                assert table[(a, b)]["ci_low"] <= table[(a, b)]["kappa"] <= table[(a, b)]["ci_high"]
+    groups = {(r["group"], r["statistic"][:4]): r for r in res.groups.iter_rows(named=True)}
+    for g, want in (("human_human", {"human"}), ("llm_llm", {"llm"})):
+        vals = [
+            v
+            for (a, b), v in sk.items()
+            if a < b and {hl.kinds[hl.raters.index(a)], hl.kinds[hl.raters.index(b)]} == want
+        ]
+        assert groups[(g, "mean")]["estimate"] == pytest.approx(np.mean(vals))
+    between = [
+        v
+        for (a, b), v in sk.items()
+        if hl.kinds[hl.raters.index(a)] == "llm" and hl.kinds[hl.raters.index(b)] == "human"
+    ]
+    assert groups[("llm_human", "mean")]["estimate"] == pytest.approx(np.mean(between))
+    humans = hl.labels[:, [k == "human" for k in hl.kinds]]
+    ref = krippendorff_alpha_nominal(humans.T).alpha
+    assert groups[("humans", "Krip")]["estimate"] == pytest.approx(ref)
+    assert groups[("humans", "Krip")]["ci_low"] <= ref <= groups[("humans", "Krip")]["ci_high"]
+
+
+def test_alpha_group_with_one_rater_is_na_with_reason(loaded):
+    *_, lm, _ = loaded
+    h = lm.kinds.index("human")
+    l1 = lm.kinds.index("llm")
+    one_llm = data.LabelMatrix(
+        lm.item_ids,
+        lm.clusters,
+        lm.cluster_keys,
+        [lm.raters[h], lm.raters[l1]],
+        ["human", "llm"],
+        lm.labels[:, [h, l1]],
+    )
+    res = agreement.kappa_analysis(one_llm, BOOT)
+    rows = {r["group"]: r for r in res.groups.iter_rows(named=True)}
+    assert rows["llms"]["estimate"] is None and "2 raters" in rows["llms"]["note"]
+    assert rows["llm_llm"]["estimate"] is None and rows["llm_llm"]["n_pairs"] == 0
+    assert rows["llm_human"]["n_pairs"] == 1
+
+
+def test_rates_match_direct_counts(loaded):
+    _, votes, consensus, lm, cons = loaded
+    res = agreement.relevance_rates(lm, cons, BOOT)
+    rows = {r["rater"]: r for r in res.table.iter_rows(named=True)}
+    direct = votes.filter(pl.col("rater_kind").is_in(["human", "llm"]))
+    direct = direct.group_by("rater_id").agg(
+        pl.len().alias("n"), pl.col("relevant").sum().alias("k")
+    )
+    for rater, n, k in direct.iter_rows():
+        assert rows[rater]["n"] == n and rows[rater]["rate"] == pytest.approx(k / n)
+        common = votes.filter(pl.col("rater_id") == rater).join(
+            consensus.select("item_id", pl.col("relevant").alias("c")), on="item_id"
+        )
+        ratio = common["relevant"].sum() / common["c"].sum()
+        assert rows[rater]["ratio_to_consensus"] == pytest.approx(ratio)
+    c = rows[data.CONSENSUS]
+    assert c["rate"] == pytest.approx(consensus["relevant"].mean())
+    assert c["ratio_to_consensus"] is None
+
+
+def test_gaps_rows_use_the_rates_and_kappa_estimates(loaded):
+    *_, lm, cons = loaded
+    keep = [k in ("human", "llm") for k in lm.kinds]
+    hl = data.LabelMatrix(
+        lm.item_ids,
+        lm.clusters,
+        lm.cluster_keys,
+        [r for r, m in zip(lm.raters, keep, strict=True) if m],
+        [k for k, m in zip(lm.kinds, keep, strict=True) if m],
+        lm.labels[:, keep],
+    )
+    rates = agreement.relevance_rates(hl, cons, BOOT)
+    kappa = agreement.kappa_analysis(hl, BOOT)
+    gaps = agreement.gaps_rows(rates, kappa, hl.kinds, BOOT)
+    r = {x["rater"]: x for x in rates.table.iter_rows(named=True)}
+    llm_mean = np.mean(
+        [r[x]["rate"] for x, k in zip(hl.raters, hl.kinds, strict=True) if k == "llm"]
+    )
+    first = gaps.row(0, named=True)
+    assert first["estimate"] == pytest.approx(llm_mean / r[data.CONSENSUS]["rate"])
+    g = {x["group"]: x["estimate"] for x in kappa.groups.iter_rows(named=True)}
+    diff = gaps.filter(pl.col("comparison").str.contains("LLM–human"))
+    assert diff["estimate"][0] == pytest.approx(g["llm_human"] - g["human_human"])
+    assert set(gaps.columns) == {
+        "stage",
+        "comparison",
+        "statistic",
+        "estimate",
+        "ci_low",
+        "ci_high",
+    }
+
+
+@pytest.mark.parametrize("system", ["llm-a", "llm-b", "clf"])
+def test_alignment_matches_sklearn(loaded, system):
+    items, votes, consensus, _, cons = loaded
+    frame = votes.filter(pl.col("rater_id") == system)
+    clusters, keys = data.item_clusters(items)
+    row = alignment.alignment_row(
+        system,
+        "llm",
+        data.label_vector(items, frame),
+        data.label_vector(items, frame, "score"),
+        cons,
+        clusters,
+        len(keys),
+        BOOT,
+    ).row(0, named=True)
+    joined = frame.join(consensus.select("item_id", pl.col("relevant").alias("c")), on="item_id")
+    y, p = joined["c"].to_numpy(), joined["relevant"].to_numpy()
+    assert row["n"] == joined.height
+    assert row["accuracy"] == pytest.approx(accuracy_score(y, p))
+    for name, fn in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score)):
+        ref = fn(y, p, zero_division=np.nan)
+        assert (row[name] is None and math.isnan(ref)) or row[name] == pytest.approx(ref)
+    assert row["kappa"] == pytest.approx(cohen_kappa_score(p, y))
+
+
+def test_cross_validated_threshold_never_sees_its_own_prompt():
+    rng = np.random.default_rng(0)
+    n = 300
+    groups = rng.integers(0, 12, n)
+    labels = (rng.random(n) < 0.3).astype(float)
+    labels[rng.random(n) < 0.05] = np.nan
+    scores = labels * rng.random(n) + rng.random(n)
+    votes, folds, thresholds = baselines.cross_validated_votes(scores, labels, groups, 5)
+    labelled = ~np.isnan(labels)
+    assert np.all(np.isnan(votes[~labelled])) and np.all(folds[~labelled] == -1)
+    for f in range(5):
+        test = folds == f
+        train = labelled & ~test
+        assert not set(groups[test]) & set(groups[train])  # prompts never straddle folds
+        t = best_f1_threshold(scores[train], labels[train])
+        assert np.all(thresholds[test] == t)
+        assert np.array_equal(votes[test], (scores[test] >= t).astype(float))
+
+
+def test_baselines_on_fixture(loaded):
+    items, _, _, _, cons = loaded
+    for system in baselines.baseline_systems(16):
+        frame, model = baselines.baseline_predictions(items, cons, system, 16, 5)
+        assert frame.height == items.height and model
+        labelled = ~np.isnan(data.label_vector(items, frame.rename({"relevant": "r"}), "r"))
+        assert np.array_equal(labelled, ~np.isnan(cons))  # a vote exactly where a label is
+    bm25, _ = baselines.bm25_scores(items)
+    # an attribute sharing no content word with its prompt scores 0; sharing one scores > 0
+    texts = items.select("attribute_text", "prompt_text").to_dicts()
+    for s, t in zip(bm25, texts, strict=True):
+        a = set(t["attribute_text"].lower().replace(".", "").split())
+        p = set(t["prompt_text"].lower().replace("?", "").split())
+        if not (a & p) - {"the", "a", "i", "is", "for", "user", "how", "can", "what"}:
+            assert s == 0
+
+
+def test_lsa_similarity_is_a_cosine():
+    items = pl.DataFrame(
+        {
+            "attribute_text": ["cats and dogs", "stock market prices", "cats and dogs"],
+            "prompt_text": ["cats and dogs", "dogs and cats sleep", "market for stocks"],
+        }
+    )
+    scores, model = baselines.lsa_scores(items, 2)
+    assert scores[0] == pytest.approx(1.0)  # identical texts
+    assert np.all(np.abs(scores) <= 1 + 1e-9)
+    assert "TruncatedSVD(2 components" in model
+
+
+def test_load_votes_filters(fixture_db):
+    with data.connect(fixture_db) as con:
+        humans = data.load_votes(con, kinds=["human"])
+        one = data.load_votes(con, rater_ids=["llm-a"])
+    assert set(humans["rater_kind"]) == {"human"}
+    assert set(one["rater_id"]) == {"llm-a"}
+    assert Path(fixture_db).exists()
