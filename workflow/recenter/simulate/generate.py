@@ -394,8 +394,16 @@ def _block(seed: int, scale: int, b: int, w: _Writer, comp: _Composition) -> Non
 
     # ---- Stage 3: response items, ratings, mentions ----------------------------------------
     rng = stream(seed, "stage3_design", b)
-    n_resp = design.N_RESPONSE_ITEMS_PER_GENERATOR * len(design.LLMS)
-    k_units = 1 + rng.multinomial(design.N_RATED_UNITS - n_resp, np.full(n_resp, 1.0 / n_resp))
+    n_per = design.N_RESPONSE_ITEMS_PER_GENERATOR
+    n_gen = len(design.LLMS)
+    n_resp = n_per * n_gen
+    # units per generator as equal as possible (367 = 74 + 74 + 73 + 73 + 73; which generators
+    # get the extra unit rotates over blocks), then spread over its items (>= 1 each)
+    per_gen = np.full(n_gen, design.N_RATED_UNITS // n_gen)
+    per_gen[(b + np.arange(design.N_RATED_UNITS % n_gen)) % n_gen] += 1
+    k_units = np.concatenate(
+        [1 + rng.multinomial(t - n_per, np.full(n_per, 1.0 / n_per)) for t in per_gen]
+    )
     chosen = []  # (generator, pair, attribute indices)
     for g in design.LLMS:
         for pi in rng.choice(len(pairs), size=design.N_RESPONSE_ITEMS_PER_GENERATOR, replace=False):
