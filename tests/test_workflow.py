@@ -3,6 +3,7 @@ input stops it with the file, line and field, leaving no database or result behi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -21,6 +22,22 @@ def test_fixture_builds_and_second_run_does_nothing(fixture_workdir: Path) -> No
         fixture_workdir, "-n", "--cores", "2", "--config", "study=study", check=True
     )
     assert "Nothing to be done" in again.stdout + again.stderr
+
+    # Same inputs, same bytes: every result (tables, figures, notebooks) is rebuilt identically.
+    before = digests(fixture_workdir / "results")
+    assert any(name.endswith(".html") for name in before)
+    run_snakemake(
+        fixture_workdir, "--cores", "2", "--forceall", "--config", "study=study", check=True
+    )
+    assert digests(fixture_workdir / "results") == before
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_bad_input_stops_the_run_and_leaves_nothing(fixture_workdir: Path) -> None:

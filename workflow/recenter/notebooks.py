@@ -19,7 +19,8 @@ _VOLATILE = ("execution", "papermill")
 def _strip_volatile(nb) -> None:
     for key in _VOLATILE:
         nb.metadata.pop(key, None)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:02d}"  # papermill gives its injected cell a random id
         for key in _VOLATILE:
             cell.metadata.pop(key, None)
         if cell.get("cell_type") == "code":
