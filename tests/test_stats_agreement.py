@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recenter.stats import agreement as ag
 from sklearn.metrics import cohen_kappa_score
+
+from recenter.stats import agreement as ag
 
 NAN = np.nan
 

@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recenter.stats import bootstrap as bs
-from recenter.stats import classification as cl
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -18,6 +16,9 @@ from sklearn.metrics import (
     precision_score,
     recall_score,
 )
+
+from recenter.stats import bootstrap as bs
+from recenter.stats import classification as cl
 
 pairs = st.integers(min_value=1, max_value=80).flatmap(
     lambda n: st.tuples(
