@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import brentq, least_squares
 
 from recenter.simulate import design, model
 
@@ -163,6 +162,8 @@ def calibration_weights() -> dict[str, dict[str, float]]:
 
 
 def _solve_stage1() -> dict:
+    from scipy.optimize import brentq  # slow import: only when calibrating
+
     fixed = FIXED["stage1"]
     weights = calibration_weights()["stage1"]
     x, w = model.gauss_hermite()
@@ -253,6 +254,8 @@ def _solve_stage1() -> dict:
 
 
 def _stage2_params(theta, fixed) -> dict:
+    from scipy.optimize import brentq
+
     lam_h, pbar, lam_l, gam_l, lam_c = theta
     cat = fixed["category_mean"]
     weights = calibration_weights()["stage2"]
@@ -282,6 +285,8 @@ def _stage2_params(theta, fixed) -> dict:
 
 
 def _solve_stage2() -> dict:
+    from scipy.optimize import brentq, least_squares
+
     fixed = FIXED["stage2"]
     weights = calibration_weights()["stage2"]
     keys = [
@@ -341,6 +346,8 @@ def _cuts(width: float, step: float) -> list[float]:
 
 
 def _solve_stage3() -> dict:
+    from scipy.optimize import brentq, least_squares
+
     fixed = FIXED["stage3"]
     counts = calibration_weights()["stage3"]
     gens = list(design.LLMS)

@@ -242,7 +242,7 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
     return {
         "relevance_rate": {r: float(rate[r]) for r in raters} | {"human_consensus": float(cons)},
         "kappa": dict(sorted(kappa.items())),
-        "kappa_groups": {k: float(np.mean(v)) for k, v in groups.items()},
+        "kappa_groups": {k: float(np.mean(v)) for k, v in groups.items() if v},
         "alignment": {r: binary_alignment(rate[r], cons, tp[r]) for r in raters if r not in humans},
     }
 
@@ -337,12 +337,26 @@ def stage3_population(p: dict, counts: dict[str, float]) -> dict:
         "reward_model_spearman": dict(sorted(rm.items())),
     }
     if len(shared) >= 3:
-        from scipy.stats import spearmanr
-
-        out["mention_rate_vs_delta_spearman"] = float(
-            spearmanr([p["mention_rate"][g] for g in shared], [delta[g] for g in shared])[0]
+        out["mention_rate_vs_delta_spearman"] = rank_correlation(
+            [p["mention_rate"][g] for g in shared], [delta[g] for g in shared]
         )
     return out
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(1, len(x) + 1)
+    for v in np.unique(x):  # ties share their average rank
+        tie = x == v
+        ranks[tie] = ranks[tie].mean()
+    return ranks
+
+
+def rank_correlation(x, y) -> float:
+    """Spearman's rho of two short vectors: Pearson correlation of their average ranks."""
+    rx, ry = _average_ranks(np.asarray(x, float)), _average_ranks(np.asarray(y, float))
+    return float(np.corrcoef(rx, ry)[0, 1])
 
 
 def reward_model_spearman(p: dict, counts: dict[str, float], beta: float) -> float:
@@ -357,8 +371,12 @@ def reward_model_spearman(p: dict, counts: dict[str, float], beta: float) -> flo
     comp_mean = np.concatenate([beta * (p["mu_gen"][g] + p["sigma_b"] * x) for g, _, _ in cells])
     comp_w = np.concatenate([cw * w for _, _, cw in cells])
 
+    # F_S on a fine grid (step 0.005), linearly interpolated: error < 1e-5
+    grid = np.arange(comp_mean.min() - 9.0, comp_mean.max() + 9.0, 0.005)
+    cdf_grid = ndtr(grid[:, None] - comp_mean[None, :]) @ comp_w
+
     def cdf_s(s: np.ndarray) -> np.ndarray:
-        return ndtr(s[..., None] - comp_mean) @ comp_w
+        return np.interp(s, grid, cdf_grid)
 
     hsum_dist = np.zeros(13)
     cross = 0.0
