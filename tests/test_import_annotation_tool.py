@@ -625,3 +625,45 @@ def test_cli_imports_and_shows_pseudonyms_on_the_terminal(
     assert f"H1\t{PROLIFIC}" in capsys.readouterr().out
     bad = tmp_path / "missing"
     assert cli.main([str(bad), "--study", "mini", "--out", str(out)]) == 1
+
+
+def test_value_coercions_accept_documented_quirks_only() -> None:
+    where = at.Where("f.jsonl", 3)
+    assert at.as_int("12", where, "index") == 12
+    assert at.as_bool("False", where, "flagged") is False
+    assert at.as_bool(None, where, "relevant", nullable=True) is None
+    assert at.as_list('[{"judgment": "ok"}]', where, "attr_judgments") == [{"judgment": "ok"}]
+    for bad in (True, "1.5", None):
+        with pytest.raises(at.ExportError, match=r"f\.jsonl, line 3, field 'index'"):
+            at.as_int(bad, where, "index")
+    with pytest.raises(at.ExportError, match="expected true or false"):
+        at.as_bool("yes", where, "flagged")
+    with pytest.raises(at.ExportError, match="expected a list"):
+        at.as_list("not a list", where, "items")
+
+
+def test_annotator_field_must_match_the_file_name(export: Path) -> None:
+    path = export / "annotations_v0" / f"{BOB}_task2.jsonl"
+    recs = _read(path)
+    recs[1]["annotator"] = ANN
+    _write(path, recs)
+    with pytest.raises(at.ExportError) as err:
+        at.convert(export, "mini")
+    assert (err.value.path, err.value.line, err.value.field) == (
+        f"annotations_v0/{BOB}_task2.jsonl",
+        2,
+        "annotator",
+    )
+
+
+def test_two_ground_truth_files_must_agree(export: Path) -> None:
+    src = export / "task6" / "eval_results_task5_gt_attributes_gen-a.jsonl"
+    recs = _read(src)
+    other = export / "task6" / "eval_results_task5_gt_attributes_gen-b.jsonl"
+    _write(other, recs)
+    at.convert(export, "mini")  # identical: merged
+    recs[0]["profile_attributes"][0]["ground_truth"] = False
+    _write(other, recs)
+    with pytest.raises(at.ExportError) as err:
+        at.convert(export, "mini")
+    assert (err.value.path, err.value.line) == (other.relative_to(export).as_posix(), 1)

@@ -4,23 +4,13 @@
 if EXPORT_DIR:
     from recenter.importers import annotation_tool as _annotation_tool
 
-    def _imported_raw_files():
-        out = []
-        for study, rels in sorted(IMPORT_PLAN.items()):
-            out.append(f"{raw_dir(study)}/study.json")
-            out.extend(f"{raw_dir(study)}/{rel}" for rel in rels)
-        return out
-
-    def _import_count_tables(study):
-        if study not in IMPORT_PLAN:
-            return []
-        return [
-            f"{results_dir(study)}/tables/import_counts.{ext}" for ext in ("csv", "md")
-        ]
-
     register_output(
         "import_counts",
-        paths=_import_count_tables,
+        paths=lambda study: [
+            f"{results_dir(study)}/tables/import_counts.{ext}"
+            for ext in ("csv", "md")
+            if study in IMPORT_PLAN
+        ],
         requires=lambda study: None,
     )
 
@@ -28,16 +18,24 @@ if EXPORT_DIR:
         input:
             export=_annotation_tool.input_files(EXPORT_DIR),
         output:
-            raw=_imported_raw_files(),
-            counts=[p for s in sorted(IMPORT_PLAN) for p in _import_count_tables(s)],
+            raw=[
+                f"{raw_dir(study)}/{rel}"
+                for study, rels in sorted(IMPORT_PLAN.items())
+                for rel in ["study.json", *rels]
+            ],
+            counts=[
+                f"{results_dir(study)}/tables/import_counts.{ext}"
+                for study in sorted(IMPORT_PLAN)
+                for ext in ("csv", "md")
+            ],
         log:
             f"logs/{STUDY}/import_annotation_tool.log",
         conda:
             "../envs/recenter.yaml"
         params:
-            export_dir=EXPORT_DIR,
+            export_dir=lambda wildcards: EXPORT_DIR,
+            out_root=lambda wildcards, output: str(Path(output.raw[0]).parents[1]),
             study=STUDY,
-            out_root="data/raw",
             studies=sorted(IMPORT_PLAN),
         script:
             "../scripts/import_annotation_tool.py"
