@@ -1,7 +1,9 @@
 # Raw study folder -> typed DuckDB database with keys, constraints, shared views and provenance.
+# A checkpoint: after it runs, Snakemake re-evaluates the jobs that read the database, so a
+# dropped-in model file reaches the analyses that read it in the same invocation.
 
 
-rule ingest:
+checkpoint ingest:
     input:
         study_json="data/raw/{study}/study.json",
         raw=lambda wc: raw_paths(wc.study, "*.jsonl"),
