@@ -37,9 +37,12 @@ def cluster_sums(values, clusters, n_clusters: int | None = None) -> np.ndarray:
     if n_clusters is None:
         n_clusters = int(clusters.max()) + 1 if clusters.size else 0
     flat = values.reshape(values.shape[0], -1)
-    out = np.empty((n_clusters, flat.shape[1]))
-    for j in range(flat.shape[1]):
-        out[:, j] = np.bincount(clusters, weights=flat[:, j], minlength=n_clusters)
+    out = np.zeros((n_clusters, flat.shape[1]))
+    if flat.shape[0]:
+        order = np.argsort(clusters, kind="stable")
+        codes = clusters[order]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        out[codes[starts]] = np.add.reduceat(flat[order], starts, axis=0)
     return out.reshape((n_clusters, *values.shape[1:]))
 
 
@@ -48,17 +51,21 @@ def resample_counts(
 ) -> Iterator[np.ndarray]:
     """Yield (b × C) arrays: how many times each cluster is drawn in each replicate.
 
-    Each replicate draws C clusters with replacement (multinomial with equal probabilities).
-    Chunks of at most ``chunk`` replicates keep memory small for many clusters; the stream
-    depends only on (n_clusters, replicates, seed), not on the chunk size.
+    Each replicate draws C cluster indices uniformly with replacement (so the counts are
+    multinomial with equal probabilities). Chunks of at most ``chunk`` replicates keep memory
+    small for many clusters; the stream depends only on (n_clusters, replicates, seed), not on
+    the chunk size (int64 draws consume the generator element by element; tested).
     """
     rng = np.random.default_rng(seed)
-    probs = np.full(n_clusters, 1.0 / n_clusters)
     done = 0
     while done < replicates:
         b = min(chunk, replicates - done)
-        # one multinomial per replicate, drawn in order: chunking does not change the stream
-        yield np.stack([rng.multinomial(n_clusters, probs) for _ in range(b)]).astype(float)
+        # b × C cluster indices drawn uniformly with replacement, counted per replicate row
+        idx = rng.integers(0, n_clusters, size=(b, n_clusters), dtype=np.int64)
+        idx += np.arange(b, dtype=np.int64)[:, None] * n_clusters
+        yield (
+            np.bincount(idx.ravel(), minlength=b * n_clusters).reshape(b, n_clusters).astype(float)
+        )
         done += b
 
 
