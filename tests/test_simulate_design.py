@@ -186,7 +186,7 @@ def test_explicit_mentions_are_visible_in_the_text(study):
             responses[r["response_item_id"]] = r["personalized_response"]
 
     def interest(aid):
-        body = attrs[aid].split(f"{text.TAG} ", 1)[1].rstrip(".")
+        body = attrs[aid].split(f"{text.TAG} ", 1)[1].rstrip(".").split(", often asking", 1)[0]
         verb = next((v for v in text.INTEREST_VERBS if body.startswith(v + " ")), None)
         return None if verb is None else body[len(verb) + 1 :]  # None: style attribute
 

@@ -204,7 +204,8 @@ def _block(seed: int, scale: int, b: int, w: _Writer, comp: _Composition) -> Non
                 kind = "style" if rng.random() < design.STYLE_SHARE else "topical"
                 topic = int(rng.choice(topics, p=weights))
                 variant, verb = int(rng.integers(1000)), int(rng.integers(1000))
-                txt, phrase = text.attribute_text(kind, topic, variant, verb)
+                k1, k2 = rng.choice(len(text.TOPICS[topic][3]), size=2, replace=False)
+                txt, phrase = text.attribute_text(kind, topic, variant, verb, (int(k1), int(k2)))
                 if txt not in seen:
                     break
             seen.add(txt)

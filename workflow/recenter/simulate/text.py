@@ -210,15 +210,20 @@ def second_person(phrase: str) -> str:
     return f"{SECOND_PERSON.get(first, first)} {rest}"
 
 
-def attribute_text(kind: str, topic: int, variant: int, verb: int) -> tuple[str, str]:
+def attribute_text(
+    kind: str, topic: int, variant: int, verb: int, keywords: tuple[int, int] = (0, 1)
+) -> tuple[str, str]:
     """(attribute text, phrase an explicit mention uses) of one attribute: for a style
-    attribute the second-person clause, for a topical one the interest itself."""
+    attribute the second-person clause, for a topical one the interest itself. A topical
+    attribute also names two of its topic's keywords (the words prompts of the topic use)."""
     if kind == "style":
         phrase = STYLE_PHRASES[variant % len(STYLE_PHRASES)]
         return f"The user {TAG} {phrase}.", second_person(phrase)
-    _name, _group, phrases, _words = TOPICS[topic]
+    _name, _group, phrases, words = TOPICS[topic]
     interest = phrases[variant % len(phrases)]
-    return f"The user {TAG} {INTEREST_VERBS[verb % len(INTEREST_VERBS)]} {interest}.", interest
+    k1, k2 = (words[k % len(words)] for k in keywords)
+    verb_text = INTEREST_VERBS[verb % len(INTEREST_VERBS)]
+    return f"The user {TAG} {verb_text} {interest}, often asking about {k1} and {k2}.", interest
 
 
 PROMPT_TEMPLATES = [
