@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
     cohen_kappa_score,
     f1_score,
     precision_score,
@@ -331,3 +332,27 @@ def test_load_votes_filters(fixture_db):
     assert set(humans["rater_kind"]) == {"human"}
     assert set(one["rater_id"]) == {"llm-a"}
     assert Path(fixture_db).exists()
+
+
+def test_baseline_with_one_prompt_has_scores_but_no_votes(loaded):
+    items, _, _, _, cons = loaded
+    one = items.with_columns(pl.lit("p1").alias("prompt_id"))
+    frame, model = baselines.baseline_predictions(one, cons, baselines.BM25, 16, 5)
+    assert frame["relevant"].null_count() == frame.height
+    assert "needs 2 labelled prompts" in model
+    clusters, keys = data.item_clusters(one)
+    row = alignment.alignment_row(
+        "bm25",
+        "baseline",
+        data.label_vector(one, frame.rename({"relevant": "r"}), "r"),
+        data.label_vector(one, frame, "score"),
+        cons,
+        clusters,
+        len(keys),
+        BOOT,
+    ).row(0, named=True)
+    assert row["n"] == 0 and row["f1"] is None
+    labelled = ~np.isnan(cons)
+    scores = data.label_vector(one, frame, "score")
+    ref = average_precision_score(cons[labelled], scores[labelled])
+    assert row["average_precision"] == pytest.approx(ref)

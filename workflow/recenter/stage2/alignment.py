@@ -39,9 +39,9 @@ def alignment_row(
     sums = cluster_sums(unit, clusters, n_clusters)
     res = cluster_bootstrap(sums, metrics_stack, **boot.kwargs())
     tp, fp, fn, tn = (int(x) for x in sums.sum(axis=0))
-    both = ~np.isnan(np.asarray(votes, float)) & ~np.isnan(np.asarray(consensus, float))
+    # threshold-free: every item with a score and a consensus label, voted on or not
     scores = np.asarray(scores, dtype=float)
-    scored = both & ~np.isnan(scores)
+    scored = ~np.isnan(scores) & ~np.isnan(np.asarray(consensus, float))
     ap = average_precision(scores[scored], consensus[scored]) if scored.any() else np.nan
     row: dict = {"system": system, "kind": kind, "n": tp + fp + fn + tn}
     for k, m in enumerate(METRICS):

@@ -123,12 +123,19 @@ def baseline_predictions(
     else:
         raise ValueError(f"unknown baseline {system!r}; known: {baseline_systems(dimensions)}")
     labels = np.asarray(consensus, dtype=float)[keep]
-    votes, folds, thresholds = cross_validated_votes(
-        scores, labels, sub["prompt_id"].to_numpy(), n_folds
-    )
-    model += (
-        f"; threshold: F1-optimal on training folds, GroupKFold by prompt ({n_folds} folds max)"
-    )
+    groups = sub["prompt_id"].to_numpy()
+    n_prompts = np.unique(groups[~np.isnan(labels)]).size
+    if n_prompts >= 2:
+        votes, folds, thresholds = cross_validated_votes(scores, labels, groups, n_folds)
+        model += (
+            f"; threshold: F1-optimal on training folds, GroupKFold by prompt "
+            f"({min(n_folds, n_prompts)} folds)"
+        )
+    else:  # no threshold can be chosen without the item's own prompt: no votes, scores only
+        votes = np.full(scores.shape, np.nan)
+        folds = np.full(scores.shape, -1, dtype=np.int64)
+        thresholds = np.full(scores.shape, np.nan)
+        model += f"; no votes: cross-validation by prompt needs 2 labelled prompts, has {n_prompts}"
     if not keep.all():
         model += f"; {int((~keep).sum())} items without attribute text not scored"
     frame = pl.DataFrame(
