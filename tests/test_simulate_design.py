@@ -210,17 +210,17 @@ def test_explicit_mentions_are_visible_in_the_text(study):
 
 
 def test_topic_match_carries_relevance_signal(study):
-    """Items whose attribute shares a word with the prompt are relevant (human majority) more
-    often than the others: the text baselines have signal, but not all of it."""
+    """Items whose attribute shares a topic keyword with the prompt are relevant (human
+    majority) more often than the others: the text baselines have signal, but not all of it."""
     attrs = {a["attribute_id"]: a["text"] for a in _read(study / "attributes.jsonl")}
     prompts = {p["prompt_id"]: p["text"] for p in _read(study / "prompts.jsonl")}
     votes = Counter()
     for j in _read(study / "relevance_judgments.jsonl"):
         votes[j["item_id"]] += j["relevant"]
-    stop = {"the", "a", "and", "for", "of", "to", "in", "with", "[simulated]", "user", "i", "is"}
+    vocabulary = {w for topic in text.TOPICS for w in topic[3]}  # the topics' keywords
 
     def words(s):
-        return {w.strip(".,?;:").lower() for w in s.split()} - stop
+        return {w.strip(".,?;:").lower() for w in s.split()} & vocabulary
 
     hit, miss = [], []
     for i in _read(study / "relevance_items.jsonl"):
