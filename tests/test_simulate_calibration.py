@@ -179,6 +179,10 @@ def test_helpers_against_textbook_values():
     x = np.repeat(np.arange(3), joint.sum(axis=1))
     y = np.concatenate([np.repeat(np.arange(3), row) for row in joint])
     assert model.grade_correlation(joint.astype(float)) == pytest.approx(spearmanr(x, y)[0])
+    for power, kind in ((1, "linear"), (2, "quadratic")):
+        assert model.weighted_kappa(joint.astype(float), power) == pytest.approx(
+            cohen_kappa_score(x, y, weights=kind)
+        )
     assert model.rank_correlation([1, 2, 3, 4, 5], [1, 2, 4, 3, 5]) == pytest.approx(0.9)
     assert model.majority_of_three(np.array(0.5), np.array(0.5), np.array(0.5)) == 0.5
     assert float(ndtr(0.0)) == 0.5

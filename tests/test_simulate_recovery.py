@@ -197,14 +197,16 @@ def _stage1(study) -> list[tuple[str, float, np.ndarray]]:
     return out
 
 
-def _spearman_boot(x, y, clusters, seed):
+def _spearman_boot(x, y, clusters, seed, stat=None):
+    """Cluster bootstrap of stat(x, y) (default: Spearman's rho) by resampling clusters."""
+    stat = stat or (lambda a, b: spearmanr(a, b)[0])
     codes, idx = np.unique(clusters, return_inverse=True)
     members = [np.flatnonzero(idx == k) for k in range(len(codes))]
     rng = np.random.default_rng(seed)
     out = np.empty(N_BOOT)
     for b in range(N_BOOT):
         take = np.concatenate([members[k] for k in rng.integers(len(codes), size=len(codes))])
-        out[b] = spearmanr(x[take], y[take])[0]
+        out[b] = stat(x[take], y[take])
     return out
 
 
@@ -256,6 +258,16 @@ def _stage3(study) -> list[tuple[str, float, np.ndarray]]:
     est = np.mean([spearmanr(human[:, a], human[:, b])[0] for a, b in pairs])
     boot = np.mean([_spearman_boot(human[:, a], human[:, b], item, 4) for a, b in pairs], axis=0)
     out.append(("human_pairwise_spearman", est, boot))
+    for kind in ("linear", "quadratic"):
+
+        def wk(a, b, kind=kind):
+            return cohen_kappa_score(a, b, labels=[1, 2, 3, 4, 5], weights=kind)
+
+        est = np.mean([wk(human[:, a], human[:, b]) for a, b in pairs])
+        boot = np.mean(
+            [_spearman_boot(human[:, a], human[:, b], item, 7, wk) for a, b in pairs], axis=0
+        )
+        out.append((f"human_pairwise_weighted_kappa_{kind}", est, boot))
 
     def delta(values):
         d_est = values[mention == 1].mean() - values[mention == 0].mean()

@@ -96,12 +96,13 @@ def grade_correlation(joint: np.ndarray) -> float:
     return float(cov / np.sqrt(vx * vy))
 
 
-def linear_weighted_kappa(joint: np.ndarray) -> float:
-    """Cohen's weighted kappa with linear disagreement weights |k - l| / (K - 1) (Cohen 1968)."""
+def weighted_kappa(joint: np.ndarray, power: int = 1) -> float:
+    """Cohen's weighted kappa with disagreement weights (|k - l| / (K - 1)) ** power: linear
+    (power 1) or quadratic (power 2) (Cohen 1968)."""
     joint = joint / joint.sum()
     k = joint.shape[0]
     idx = np.arange(k)
-    w = np.abs(idx[:, None] - idx[None, :]) / (k - 1)
+    w = (np.abs(idx[:, None] - idx[None, :]) / (k - 1)) ** power
     expected = np.outer(joint.sum(axis=1), joint.sum(axis=0))
     return float(1.0 - (w * joint).sum() / (w * expected).sum())
 
@@ -329,7 +330,8 @@ def stage3_population(p: dict, counts: dict[str, float]) -> dict:
         "human_mean": mean_h,
         "human_mean_by_generator": {g: float(v[0] / v[1]) for g, v in sorted(gen_mean.items())},
         "human_pairwise_spearman": grade_correlation(h_joint),
-        "human_pairwise_weighted_kappa_linear": linear_weighted_kappa(h_joint),
+        "human_pairwise_weighted_kappa_linear": weighted_kappa(h_joint, 1),
+        "human_pairwise_weighted_kappa_quadratic": weighted_kappa(h_joint, 2),
         "no_better_share": float(hsum_dist[hs <= 9].sum()),
         "judge": judge,
         "mention_delta": delta,
