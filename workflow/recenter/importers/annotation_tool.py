@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -385,10 +384,14 @@ def plan(export_dir: Path, study: str) -> dict[str, list[str]]:
     return out
 
 
-def input_files(export_dir: str | os.PathLike) -> list[str]:
-    """Every export file an import reads (for the Snakemake rule's input)."""
+def input_files(export_dir: str | os.PathLike, *, final_votes: bool = True) -> list[str]:
+    """Every export file an import reads (for the Snakemake rules' input); without the final
+    round's LLM vote files when ``final_votes`` is false."""
     files = discover(export_dir)
-    return [str(Path(export_dir) / rel) for rel in files.all_rel()]
+    rels = files.all_rel()
+    if not final_votes:
+        rels = [r for r in rels if r not in set(files.llm_final)]
+    return [str(Path(export_dir) / rel) for rel in rels]
 
 
 # ---- ids ----------------------------------------------------------------------------------
@@ -915,45 +918,67 @@ def _resolve(sample: FinalSample | None, text: str, where: Where, fname: str, in
     return sample.texts[text]
 
 
+def _final_llm_file(
+    files: ExportFiles,
+    st: StudyBuild,
+    samples: dict[int, FinalSample],
+    rel: str,
+    system: str,
+    counts: Counts,
+) -> str:
+    """Convert one final-round LLM vote file into ``st``; returns its canonical path."""
+    name = st.name
+    out = layout.ModelFile("relevance", "llm", system).relpath
+    for lineno, rec in read_jsonl(files.root / rel, rel):
+        where = Where(rel, lineno)
+        index = as_int(get(rec, "sample_index", where), where, "sample_index")
+        s = samples.get(index)
+        if s is None:
+            raise where.error("sample_index", f"sample {index} is not in {TASK5_ITEMS}")
+        if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
+            raise where.error("user_id", f"differs from sample {index} in {TASK5_ITEMS}")
+        p = rec.get("prompt_index")
+        if p is not None and as_int(p, where, "prompt_index") != s.prompt_index:
+            raise where.error("prompt_index", f"differs from sample {index} in {TASK5_ITEMS}")
+        for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
+            fname = f"items[{pos}]"
+            it = as_dict(it, where, fname)
+            text = as_str(
+                get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+            )
+            _resolve(s, text, where, fname + ".attribute", index)
+            relevant = as_bool(
+                get(it, "relevant", where, prefix=fname + "."),
+                where,
+                fname + ".relevant",
+                nullable=True,
+            )
+            if relevant is None:
+                counts.add(name, "llm_null_vote")
+                continue
+            rec_out = {"item_id": item_id(index, text), "relevant": relevant, "score": None}
+            _put_vote(st, out, "", rec_out, where, counts)
+    return out
+
+
 def convert_final(
-    files: ExportFiles, name: str, counts: Counts, models: dict[str, str]
+    files: ExportFiles,
+    name: str,
+    counts: Counts,
+    models: dict[str, str],
+    *,
+    final_votes: bool = True,
 ) -> StudyBuild:
+    """The final round; ``final_votes=False`` leaves out the LLM vote files
+    (``rule import_annotation_tool_votes`` converts each one on its own)."""
     st = StudyBuild(name)
     prompts = _prompt_texts(files, counts, None)
     samples = _final_samples(files, st, prompts)
     by_pair = {(s.user_id, s.prompt_index): s for s in samples.values()}
 
-    for rel in files.llm_final:
-        out = layout.ModelFile("relevance", "llm", models[rel]).relpath
-        for lineno, rec in read_jsonl(files.root / rel, rel):
-            where = Where(rel, lineno)
-            index = as_int(get(rec, "sample_index", where), where, "sample_index")
-            s = samples.get(index)
-            if s is None:
-                raise where.error("sample_index", f"sample {index} is not in {TASK5_ITEMS}")
-            if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
-                raise where.error("user_id", f"differs from sample {index} in {TASK5_ITEMS}")
-            p = rec.get("prompt_index")
-            if p is not None and as_int(p, where, "prompt_index") != s.prompt_index:
-                raise where.error("prompt_index", f"differs from sample {index} in {TASK5_ITEMS}")
-            for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
-                fname = f"items[{pos}]"
-                it = as_dict(it, where, fname)
-                text = as_str(
-                    get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
-                )
-                _resolve(s, text, where, fname + ".attribute", index)
-                relevant = as_bool(
-                    get(it, "relevant", where, prefix=fname + "."),
-                    where,
-                    fname + ".relevant",
-                    nullable=True,
-                )
-                if relevant is None:
-                    counts.add(name, "llm_null_vote")
-                    continue
-                rec_out = {"item_id": item_id(index, text), "relevant": relevant, "score": None}
-                _put_vote(st, out, "", rec_out, where, counts)
+    if final_votes:
+        for rel in files.llm_final:
+            _final_llm_file(files, st, samples, rel, models[rel], counts)
 
     for rel in files.ground_truth:
         for lineno, rec in read_jsonl(files.root / rel, rel):
@@ -1053,6 +1078,23 @@ class ImportResult:
     studies: dict[str, StudyBuild]
     counts: Counts
     descriptions: dict[str, str]
+    plan: dict[str, list[str]]  # the full plan (final vote files included)
+
+
+def final_vote_files(export_dir: str | os.PathLike, study: str) -> dict[str, str]:
+    """Canonical path (in ``<study>-final``) -> export path, of each final-round LLM vote file.
+
+    ``rule import_annotation_tool_votes`` converts each of them on its own, so a new vote
+    file in the export re-runs only its own import job (the final round's items come from
+    ``extracted/task5_items.jsonl`` alone). Pilot vote files are part of the main import: the
+    pilot's items are the union of the voted (sample, attribute) pairs of every file.
+    """
+    files = discover(export_dir)
+    if files.task5_items is None:
+        return {}
+    used = set(pseudonyms(files).values()) | {CONSENSUS_RATER}
+    models = _model_files(files.llm_final, used)
+    return {layout.ModelFile("relevance", "llm", n).relpath: rel for rel, n in models.items()}
 
 
 def _stage3_human_files(files: ExportFiles, counts: Counts, study: str) -> None:
@@ -1061,36 +1103,44 @@ def _stage3_human_files(files: ExportFiles, counts: Counts, study: str) -> None:
             counts.add(study, "task6_human_rating_record_not_imported")
 
 
-def convert(export_dir: str | os.PathLike, study: str) -> ImportResult:
-    """Read and check every record of an export; return the studies in memory."""
+_DESCRIPTIONS = {
+    PILOT_SUFFIX: (
+        "Pilot round of the study authors' annotation tool: Stage-1 attribute-quality "
+        "judgments (attributes known only by position) and Stage-2 binary relevance votes of "
+        "the annotators (pseudonymised) and of the LLMs on the pilot samples."
+    ),
+    FINAL_SUFFIX: (
+        "Final round of the study authors' annotation tool: the Stage-2 user-prompt samples "
+        "with the human consensus relevance label (one rater, 'consensus'), the LLM relevance "
+        "votes, and the Stage-3 generic/personalized response pairs (no human ratings)."
+    ),
+}
+
+
+def convert(export_dir: str | os.PathLike, study: str, *, final_votes: bool = True) -> ImportResult:
+    """Read and check every record of an export; return the studies in memory.
+
+    ``final_votes=False`` leaves out the final round's LLM vote files (see
+    :func:`final_vote_files`)."""
     files = discover(export_dir)
     expected = plan(Path(export_dir), study)
     counts = Counts()
     alias = pseudonyms(files)
     used = set(alias.values()) | {CONSENSUS_RATER}
     studies: dict[str, StudyBuild] = {}
-    descriptions = {}
     pilot, final = study + PILOT_SUFFIX, study + FINAL_SUFFIX
     if pilot in expected:
-        studies[pilot] = convert_pilot(
-            files, pilot, counts, alias, _model_files(files.llm_pilot, used)
-        )
-        descriptions[pilot] = (
-            "Pilot round of the study authors' annotation tool: Stage-1 attribute-quality "
-            "judgments (attributes known only by position) and Stage-2 binary relevance votes of "
-            "the annotators (pseudonymised) and of the LLMs on the pilot samples."
-        )
+        models = _model_files(files.llm_pilot, used)
+        studies[pilot] = convert_pilot(files, pilot, counts, alias, models)
     if final in expected:
-        studies[final] = convert_final(files, final, counts, _model_files(files.llm_final, used))
+        models = _model_files(files.llm_final, used)
+        studies[final] = convert_final(files, final, counts, models, final_votes=final_votes)
         _stage3_human_files(files, counts, final)
-        descriptions[final] = (
-            "Final round of the study authors' annotation tool: the Stage-2 user-prompt samples "
-            "with the human consensus relevance label (one rater, 'consensus'), the LLM relevance "
-            "votes, and the Stage-3 generic/personalized response pairs (no human ratings)."
-        )
+    skip = set() if final_votes else set(final_vote_files(export_dir, study))
     for name, st in studies.items():
         produced = {rel for rel, recs in st.files.items() if recs}
-        missing = sorted(set(expected[name]) - produced)
+        left_out = skip if name == final else set()
+        missing = sorted(set(expected[name]) - produced - left_out)
         if missing:
             raise ExportError(
                 str(export_dir),
@@ -1099,67 +1149,76 @@ def convert(export_dir: str | os.PathLike, study: str) -> ImportResult:
                 f"study {name}: the export's files yield no record for {', '.join(missing)} "
                 "(every record skipped or flagged?)",
             )
-    return ImportResult(studies, counts, descriptions)
+    descriptions = {name: _DESCRIPTIONS[name[len(study) :]] for name in studies}
+    return ImportResult(studies, counts, descriptions, expected)
 
 
-def write_studies(result: ImportResult, out_root: str | os.PathLike, source: str) -> list[Path]:
-    """Write each study to a temporary folder and move it into ``out_root/<study>``.
+def convert_final_vote_file(
+    export_dir: str | os.PathLike, study: str, relpath: str
+) -> tuple[list[str], Counts]:
+    """Lines of one final-round vote file (``relpath`` in ``<study>-final``) and its counts."""
+    files = discover(export_dir)
+    rel = final_vote_files(export_dir, study).get(relpath)
+    if rel is None:
+        raise ExportError(str(export_dir), None, None, f"no final-round vote file for {relpath}")
+    counts = Counts()
+    st = StudyBuild(study + FINAL_SUFFIX)
+    samples = _final_samples(files, st, _prompt_texts(files, counts, None))
+    out = _final_llm_file(files, st, samples, rel, layout.parse_model_path(relpath).system, counts)
+    if not st.files.get(out):
+        raise ExportError(rel, None, None, "no vote in the file (every vote null?)")
+    return st.lines(out), counts
 
-    Files of a previous import (listed in its ``.import-manifest``) are replaced; other files
-    in the folder (models dropped in by hand) are kept.
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        Path(tmp).write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+MANIFEST = ".import-manifest"
+
+
+def write_studies(
+    result: ImportResult, out_root: str | os.PathLike, source: str
+) -> dict[str, list[str]]:
+    """Write every converted file of ``result`` under ``out_root/<study>/``; returns them.
+
+    Nothing is written before the whole export has been converted; each file is written to a
+    temporary name and renamed into place. Files a previous import planned (its
+    ``.import-manifest``) and this one does not are removed; other files of the folder (a
+    model dropped in by hand) are kept.
     """
     out_root = Path(out_root)
-    out_root.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: dict[str, list[str]] = {}
     for name, st in sorted(result.studies.items()):
-        final_dir = out_root / name
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.import-", dir=out_root))
-        tmp.chmod(0o755)
-        try:
-            info = {
-                "name": name,
-                "data_kind": "real",
-                "description": result.descriptions[name],
-                "source": source,
-            }
-            (tmp / "study.json").write_text(
-                json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-            rels = sorted(rel for rel, recs in st.files.items() if recs)
-            for rel in rels:
-                path = tmp / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text("\n".join(st.lines(rel)) + "\n", encoding="utf-8")
-            (tmp / ".import-manifest").write_text(
-                "\n".join(["study.json", *rels]) + "\n", encoding="utf-8"
-            )
-            if final_dir.is_dir():
-                _carry_over(final_dir, tmp)
-                old = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=out_root))
-                os.replace(final_dir, old / name)
-                os.replace(tmp, final_dir)
-                shutil.rmtree(old)
-            else:
-                os.replace(tmp, final_dir)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
-        written.append(final_dir)
+        folder = out_root / name
+        planned = ["study.json", *result.plan[name]]
+        manifest = folder / MANIFEST
+        if manifest.is_file():
+            for rel in sorted(set(manifest.read_text(encoding="utf-8").split()) - set(planned)):
+                (folder / rel).unlink(missing_ok=True)
+        info = {
+            "name": name,
+            "data_kind": "real",
+            "description": result.descriptions[name],
+            "source": source,
+        }
+        _atomic_write_text(
+            folder / "study.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n"
+        )
+        rels = sorted(rel for rel, recs in st.files.items() if recs)
+        for rel in rels:
+            _atomic_write_text(folder / rel, "\n".join(st.lines(rel)) + "\n")
+        _atomic_write_text(manifest, "\n".join(planned) + "\n")
+        written[name] = ["study.json", *rels]
     return written
-
-
-def _carry_over(old_dir: Path, new_dir: Path) -> None:
-    """Copy files of ``old_dir`` the previous import did not write into ``new_dir``."""
-    manifest = old_dir / ".import-manifest"
-    imported = set(manifest.read_text(encoding="utf-8").split()) if manifest.is_file() else set()
-    imported.add(".import-manifest")
-    for path in sorted(p for p in old_dir.rglob("*") if p.is_file()):
-        rel = path.relative_to(old_dir).as_posix()
-        target = new_dir / rel
-        if rel in imported or target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
 
 
 def import_export(
@@ -1167,5 +1226,9 @@ def import_export(
 ) -> ImportResult:
     """Convert an export and write its studies under ``out_root`` (nothing written on error)."""
     result = convert(export_dir, study)
-    write_studies(result, out_root, source=f"annotation-tool export {Path(export_dir).as_posix()}")
+    write_studies(result, out_root, source=source_of(export_dir))
     return result
+
+
+def source_of(export_dir: str | os.PathLike) -> str:
+    return f"annotation-tool export {Path(export_dir).as_posix()}"
