@@ -667,3 +667,29 @@ def test_two_ground_truth_files_must_agree(export: Path) -> None:
     with pytest.raises(at.ExportError) as err:
         at.convert(export, "mini")
     assert (err.value.path, err.value.line) == (other.relative_to(export).as_posix(), 1)
+
+
+def test_a_final_vote_file_converted_alone_equals_the_full_import(
+    export: Path, tmp_path: Path
+) -> None:
+    rel = "models/relevance/llm/model-x.jsonl"
+    path = export / "relevance_task5" / "prov_model-x.jsonl"
+    recs = _read(path)
+    recs[0]["items"][1]["relevant"] = None
+    _write(path, recs)
+    assert at.final_vote_files(export, "mini") == {rel: "relevance_task5/prov_model-x.jsonl"}
+    full = at.convert(export, "mini")
+    lines, counts = at.convert_final_vote_file(export, "mini", rel)
+    assert lines == full.studies["mini-final"].lines(rel) and len(lines) == 3
+    assert counts.get("mini-final", "llm_null_vote") == 1
+    assert full.counts.get("mini-final", "llm_null_vote") == 1
+    core = at.convert(export, "mini", final_votes=False)
+    assert rel not in core.studies["mini-final"].files
+    assert core.studies["mini-pilot"].files == full.studies["mini-pilot"].files
+    # the main import's manifest lists the vote file, so it is not removed as stale
+    at.write_studies(core, tmp_path / "raw", source="x")
+    manifest = (tmp_path / "raw/mini-final/.import-manifest").read_text().split()
+    assert rel in manifest and not (tmp_path / "raw/mini-final" / rel).exists()
+    paths = at.input_files(export, final_votes=False)
+    assert not any("relevance_task5" in p for p in paths)
+    assert len(at.input_files(export)) == len(paths) + 1
