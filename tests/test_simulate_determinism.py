@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +89,19 @@ def test_cli_writes_the_same_study_as_the_library(tmp_path, capsys):
     assert _hashes(a) == _hashes(b)
     with pytest.raises(ValueError):
         generate.simulate(tmp_path / "c", seed=6, scale=0)
+
+
+def test_bytes_do_not_depend_on_the_process_hash_seed(tmp_path):
+    """Two processes with different PYTHONHASHSEED (set/dict-order sensitivity) agree."""
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed / "simulated"
+        env = os.environ | {"PYTHONHASHSEED": hash_seed}
+        subprocess.run(
+            [sys.executable, "-m", "recenter.simulate.cli", "--out", str(out), "--seed", "12"],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        outs.append(_hashes(out))
+    assert outs[0] == outs[1]
