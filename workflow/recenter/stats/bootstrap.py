@@ -83,13 +83,15 @@ def percentile_interval(replicates, confidence: float) -> tuple[np.ndarray, np.n
     """Percentile interval of replicates (axis 0), ignoring NaN replicates."""
     alpha = (1 - confidence) / 2
     reps = np.asarray(replicates, dtype=float)
-    with np.errstate(invalid="ignore"):
-        import warnings
+    if not np.isnan(reps).any():  # the common case; nanquantile is several times slower
+        low, high = np.quantile(reps, [alpha, 1 - alpha], axis=0)
+        return low, high
+    import warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices -> NaN
-            low = np.nanquantile(reps, alpha, axis=0)
-            high = np.nanquantile(reps, 1 - alpha, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices -> NaN
+        low = np.nanquantile(reps, alpha, axis=0)
+        high = np.nanquantile(reps, 1 - alpha, axis=0)
     return low, high
 
 
