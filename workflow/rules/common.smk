@@ -113,6 +113,25 @@ def skipped_outputs(study):
     return rows
 
 
+# ---- notebooks (rules in notebooks.smk) -------------------------------------------------
+NOTEBOOKS = {}
+
+
+def register_notebook(name, inputs, requires, reason=None):
+    """A notebook notebooks/<name>.ipynb whose parameters cell sets `study` and `root`;
+    inputs: study -> files it reads; requires: as for register_output."""
+    NOTEBOOKS[name] = inputs
+    register_output(
+        f"notebook {name}",
+        lambda study: [
+            f"{results_dir(study)}/notebooks/{name}.ipynb",
+            f"{results_dir(study)}/notebooks/{name}.html",
+        ],
+        requires,
+        reason,
+    )
+
+
 def all_targets():
     targets = []
     for study in STUDIES:

@@ -1,23 +1,5 @@
 # Notebooks: one per analysis, executed for each study with papermill so that a reviewer can read
 # results/<study>/notebooks/<name>.html (or .ipynb) without running anything.
-NOTEBOOKS = {}
-
-
-def register_notebook(name, inputs, requires, reason=None):
-    """A notebook notebooks/<name>.ipynb whose parameters cell sets `study` and `root`;
-    inputs: study -> files it reads; requires: as for register_output."""
-    NOTEBOOKS[name] = inputs
-    register_output(
-        f"notebook {name}",
-        lambda study: [
-            f"{results_dir(study)}/notebooks/{name}.ipynb",
-            f"{results_dir(study)}/notebooks/{name}.html",
-        ],
-        requires,
-        reason,
-    )
-
-
 register_notebook(
     "00_study_overview",
     lambda study: [study_db(study), f"{results_dir(study)}/skipped.csv"],
