@@ -6,6 +6,30 @@ register_notebook(
     requires=[],
 )
 
+register_notebook(
+    "stage2_relevance",
+    lambda study: [
+        f"{results_dir(study)}/tables/{name}.csv"
+        for name in (
+            "consensus_summary",
+            "relevance_rates",
+            "fig3_kappa_matrix",
+            "kappa_groups",
+            "tab3_relevance_alignment",
+        )
+    ]
+    + [
+        f"{results_dir(study)}/figures/{name}.png"
+        for name in ("relevance_rates", "fig3_kappa_matrix", "fig4_relevance_prf")
+    ]
+    + (
+        [f"{results_dir(study)}/tables/gaps_stage2.csv"]
+        if has_raw(study, "models/relevance/llm/*.jsonl")
+        else []
+    ),
+    requires=["relevance_items.jsonl", "relevance_judgments.jsonl"],
+)
+
 
 rule run_notebook:
     input:
