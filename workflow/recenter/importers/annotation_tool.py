@@ -14,7 +14,9 @@ without mixing their Stage-2 items, so it becomes two studies:
 
 :func:`plan` lists the files an import writes from the export's file listing (cheap, called
 when the Snakemake DAG is built); :func:`convert` reads and checks every record and returns
-the studies in memory; :func:`write_studies` moves them into place. A record that cannot be
+the studies in memory; :func:`write_studies` writes them (file by file, atomically). The
+Snakemake rules (``workflow/rules/import.smk``) convert each final-round LLM vote file in its
+own job (:func:`final_vote_files`, :func:`convert_final_vote_file`). A record that cannot be
 mapped raises :class:`ExportError` naming the export file, the line and the field; the skips
 the README documents are counted in :class:`Counts` instead.
 
