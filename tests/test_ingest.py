@@ -337,3 +337,17 @@ def test_fast_check_accepts_the_valid_fixture_records() -> None:
             assert quick(json.loads(line)), (rel, line)
             used += 1
     assert used > 100
+
+
+def test_unknown_presentation_order_is_allowed(study: Path, tmp_path: Path) -> None:
+    """Exports that did not record where the personalized response was shown load as NULL."""
+    edit_line(study / "response_ratings.jsonl", 1, lambda r: r.pop("personalized_position"))
+    edit_line(study / "response_ratings.jsonl", 2, lambda r: r.update(personalized_position=None))
+    db = tmp_path / "study.duckdb"
+    build(study, db)
+    con = duckdb.connect(str(db), read_only=True)
+    (n,) = con.sql(
+        "SELECT count(*) FROM preference_ratings WHERE rater_kind = 'human' "
+        "AND personalized_position IS NULL"
+    ).fetchall()[0]
+    assert n == 2

@@ -23,24 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from recenter import layout
+from recenter.errors import LocatedError
 
 log = logging.getLogger(__name__)
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas" / "raw"
 
 
-class StudyDataError(ValueError):
+class StudyDataError(LocatedError):
     """A raw study file breaks the canonical format. ``str()`` reads
     ``<file>, line <n>, field '<field>': <what was expected and found>``."""
-
-    def __init__(self, path: str, line: int | None, field_name: str | None, message: str):
-        self.path, self.line, self.field, self.message = path, line, field_name, message
-        where = path
-        if line is not None:
-            where += f", line {line}"
-        if field_name:
-            where += f", field '{field_name}'"
-        super().__init__(f"{where}: {message}")
 
 
 # ---- file kinds ---------------------------------------------------------------------------
@@ -693,7 +685,7 @@ def _rows(study: Study) -> dict[str, tuple[list[str], list[tuple]]]:
             d["annotator_id"],
             "human",
             float(d["rating"]),
-            d["personalized_position"],
+            d.get("personalized_position"),
         )
         for d in recs("response_ratings.jsonl")
     ]

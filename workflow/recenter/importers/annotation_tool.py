@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from recenter import layout
+from recenter.errors import LocatedError
 
 #: Sub-folders of an export, relative to its root.
 LLM_PILOT_DIR = "relevance_task3"
@@ -71,18 +72,9 @@ TASK2_UNRATED = "none"
 CONVERTED_NOTE = "[converted from task2]"
 
 
-class ExportError(ValueError):
+class ExportError(LocatedError):
     """A record of an export that cannot be mapped. ``str()`` reads
     ``<export file>, line <n>, field '<field>': <what was expected and found>``."""
-
-    def __init__(self, path: str, line: int | None, field_name: str | None, message: str):
-        self.path, self.line, self.field, self.message = path, line, field_name, message
-        where = path
-        if line is not None:
-            where += f", line {line}"
-        if field_name:
-            where += f", field '{field_name}'"
-        super().__init__(f"{where}: {message}")
 
 
 # ---- counts of documented skips ----------------------------------------------------------
