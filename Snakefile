@@ -24,7 +24,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/import.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/stage1.smk"
 include: "workflow/rules/stage2.smk"
+include: "workflow/rules/stage3.smk"
 include: "workflow/rules/notebooks.smk"
 
 

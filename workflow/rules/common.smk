@@ -41,6 +41,14 @@ def study_db(study):
     return f"{processed_dir(study)}/study.duckdb"
 
 
+def analysis_db(study):
+    """The study database as an analysis input: ancient (it never triggers a re-run by itself,
+    the raw files a job reads do) and taken from the ingest checkpoint, so that Snakemake
+    re-evaluates the job after ingest has run (with a plain rule, Snakemake 9.27 skips the
+    re-run check of jobs downstream of a re-running rule when the link is ancient)."""
+    return ancient(checkpoints.ingest.get(study=study).output.db)
+
+
 def planned_raw_files(study):
     """Raw data files of a study, relative to its folder: the files its simulator or
     importer will write, and every file already there (dropped-in models included)."""

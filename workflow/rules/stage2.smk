@@ -40,7 +40,7 @@ register_output(
 
 rule stage2_consensus:
     input:
-        db=lambda wc: _s2_db(wc.study),
+        db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s2_core(wc.study),
     output:
         csv=report(
@@ -59,7 +59,7 @@ rule stage2_consensus:
 
 rule stage2_rates:
     input:
-        db=lambda wc: _s2_db(wc.study),
+        db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study),
     output:
         csv="results/{study}/tables/relevance_rates.csv",
@@ -76,7 +76,7 @@ rule stage2_rates:
 
 rule stage2_kappa:
     input:
-        db=lambda wc: _s2_db(wc.study),
+        db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study),
     output:
         matrix_csv="results/{study}/tables/fig3_kappa_matrix.csv",
@@ -99,7 +99,7 @@ rule stage2_kappa:
 
 rule stage2_gaps:
     input:
-        db=lambda wc: _s2_db(wc.study),
+        db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study),
     output:
         csv=report(
@@ -120,7 +120,7 @@ rule stage2_gaps:
 
 rule stage2_baseline:
     input:
-        db=lambda wc: _s2_db(wc.study),
+        db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: raw_paths(
             wc.study,
             "relevance_items.jsonl",
@@ -162,7 +162,7 @@ rule stage2_alignment:
 
 rule stage2_alignment_table:
     input:
-        db=lambda wc: _s2_db(wc.study),
+        db=lambda wc: analysis_db(wc.study),
         parts=lambda wc: _s2_alignment_parts(wc.study),
     output:
         csv=report(

@@ -7,20 +7,6 @@ S2_BASELINES = _s2_names.baseline_systems(
 S2_FIGURE_EXT = ("vl.json", "png", "svg")
 
 
-def _s2_db(study):
-    """The study database as an input that never triggers a re-run by itself (ancient).
-
-    If ingest is a checkpoint, the path comes from checkpoints.ingest.get(): Snakemake 9.27
-    then re-evaluates these jobs after ingest has run. With a plain rule, a re-running ingest
-    masks every downstream job from its own re-run check (dag.update_needrun), so a dropped-in
-    model file would only reach the Stage-2 outputs on the next invocation.
-    """
-    ingest_checkpoint = getattr(checkpoints, "ingest", None)
-    if ingest_checkpoint is not None:
-        return ancient(ingest_checkpoint.get(study=study).output.db)
-    return ancient(study_db(study))
-
-
 def _s2_core(study):
     return raw_paths(study, "relevance_items.jsonl", "relevance_judgments.jsonl")
 
@@ -56,7 +42,7 @@ def _s2_alignment_parts(study):
 def _s2_alignment_input(wc):
     """A model file's alignment reads that file's votes; a computed baseline its parquet."""
     rel = f"models/relevance/{wc.kind}/{wc.system}.jsonl"
-    inputs = {"db": _s2_db(wc.study), "raw": _s2_core(wc.study)}
+    inputs = {"db": analysis_db(wc.study), "raw": _s2_core(wc.study)}
     if rel in planned_raw_files(wc.study):
         inputs["model"] = f"{raw_dir(wc.study)}/{rel}"
     elif wc.kind == "baseline" and wc.system in S2_BASELINES:
