@@ -1,0 +1,222 @@
+"""Stage-1 jobs: what each Snakemake script does, as functions of paths and parameters
+(the scripts only unpack ``snakemake`` and call these)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import polars as pl
+
+from recenter.outputs import atomic_write, write_table
+from recenter.stage1 import data, quality, verifiers
+from recenter.stage1.quality import BootstrapConfig
+
+log = logging.getLogger(__name__)
+
+BOOT_NOTE = (
+    "Intervals: {conf:.0%} percentile cluster bootstrap over users "
+    "({reps} replicates, seed {seed})."
+)
+REFERENCE_NOTE = (
+    "Human label *problematic* = a strict majority of the attribute's annotators said "
+    "uncertain or rejected (2 of 3 in the paper's design); a tie is not problematic "
+    "[ours, the simulator's definition]."
+)
+
+
+def _boot_note(boot: BootstrapConfig) -> str:
+    return BOOT_NOTE.format(conf=boot.confidence, reps=boot.replicates, seed=boot.seed)
+
+
+def _matrix(con) -> data.JudgmentMatrix:
+    judgments = data.load_judgments(con)
+    if judgments.height == 0:
+        raise ValueError("the study has no Stage-1 judgment (attribute_judgments is empty)")
+    return data.judgment_matrix(judgments)
+
+
+def shares_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
+    """fig2_attribute_quality: label shares per dataset, real vs synthetic, and the gap."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        jm = _matrix(con)
+    res = quality.label_shares(jm, boot)
+    write_table(
+        res.table,
+        csv,
+        md,
+        title="Fig 2: attribute quality by source dataset",
+        data_kind=kind,
+        notes=(
+            "share = judgments with the label / all human judgments of the group's attributes "
+            "(n_judgments). problematic = uncertain + rejected. Groups: each source dataset, "
+            "then pooled real (is_real) and synthetic users, and all users; the last row is the "
+            "problematic share of real minus synthetic users (paper: +22 points; WildChat "
+            "acceptance about 58%). " + _boot_note(boot)
+        ),
+    )
+    log.info("gap real - synthetic: %s", res.gap_estimate)
+
+
+def failure_modes_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
+    """failure_modes: share per category among the attributes that have a category."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        modes = data.load_failure_modes(con)
+        judgments = data.load_judgments(con)
+    if modes.height == 0:
+        raise ValueError("the study has no failure-mode label (failure_modes is empty)")
+    table = quality.failure_mode_shares(modes, boot)
+    notes = (
+        "share = attributes in the category / attributes the labeler categorised "
+        "(n_labelled). Paper (GPT-5.4, 1,225 flagged attributes): overgeneralization 53.9%, "
+        "missing evidence 20.3%, task-context confusion 16.1%, not standalone 6.0%, other "
+        "about 3.7%. " + _boot_note(boot)
+    )
+    if judgments.height:
+        flagged = quality.flagged_attributes(data.judgment_matrix(judgments))
+        labelled = set(modes["attribute_id"].to_list())
+        notes += (
+            f"\n\nFlagged attributes (at least one annotator did not accept): {len(flagged)}; "
+            f"with a category: {len(flagged & labelled)}; categorised but not flagged: "
+            f"{len(labelled - flagged)}."
+        )
+    write_table(
+        table, csv, md, title="Failure modes of flagged attributes", data_kind=kind, notes=notes
+    )
+
+
+def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
+    """stage1_agreement: ordinal and nominal alpha, mean pairwise kappa on problematic."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        jm = _matrix(con)
+    table = quality.agreement_table(jm, boot)
+    write_table(
+        table,
+        csv,
+        md,
+        title="Stage 1: agreement of the human annotators",
+        data_kind=kind,
+        notes=(
+            "Krippendorff's α, ordinal on accepted < uncertain < rejected and nominal on the "
+            "binary problematic label (estimates from the `krippendorff` package, missing "
+            "judgments as missing; n = attributes judged by at least two annotators). Mean "
+            "pairwise Cohen's κ on problematic over annotator pairs with common attributes "
+            "(n = their summed common attributes); its interval recomputes every pair on each "
+            "replicate. The paper does not report Stage-1 agreement. " + _boot_note(boot)
+        ),
+    )
+
+
+def verifier_job(db: str, out: str, system: str, kind: str, boot: BootstrapConfig) -> None:
+    """One verifier file against the human label -> one-row parquet."""
+    with data.connect(db) as con:
+        jm = _matrix(con)
+        predictions = data.load_verifier(con, system)
+    if predictions.height == 0:
+        raise ValueError(f"no predictions of verifier {system!r} in {db}")
+    row = verifiers.verifier_row(jm, system, kind, predictions, boot)
+    log.info("%s", row.to_dicts())
+    atomic_write(out, lambda p: row.write_parquet(p))
+
+
+def verifier_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
+    """tab2_verifiers from the per-verifier parquets."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+    table = verifiers.verifier_table([pl.read_parquet(p) for p in sorted(parts)])
+    write_table(
+        table,
+        csv,
+        md,
+        title="Table 2: Stage-1 verifiers vs human labels (detecting problematic attributes)",
+        data_kind=kind,
+        notes=(
+            REFERENCE_NOTE + " Every verifier file models/verifier/<kind>/<system>.jsonl, on "
+            "the attributes that have both a prediction and a human label (n); positive class = "
+            "problematic. prompt_variant comes from a `_basic`/`_optimized` suffix of the "
+            "system name. Paper: RoBERTa F1 0.726, best LLM (Claude, optimized) 0.630, Gemma "
+            "recall 0.562 -> 0.877 with the optimized prompt. " + _boot_note(boot)
+        ),
+    )
+
+
+def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
+    """gaps_stage1: real-minus-synthetic problematic share; best LLM minus trained F1."""
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        jm = _matrix(con)
+        systems = data.verifier_systems(con)
+        f1 = {}
+        for system, vkind in systems.iter_rows():
+            votes = data.aligned(jm, data.load_verifier(con, system), "problematic")
+            f1[(vkind, system)] = verifiers.verifier_f1_replicates(jm, votes, boot)
+    shares = quality.label_shares(jm, boot)
+    table, notes = verifiers.gaps_rows(shares.gap_estimate, shares.gap_replicates, f1, boot)
+    for n in notes:
+        log.info(n)
+    write_table(
+        table,
+        csv,
+        md,
+        title="Stage 1 rows of the gaps summary",
+        data_kind=kind,
+        notes=" ".join(
+            [
+                "Intervals from joint bootstrap replicates (same user resamples for every "
+                "statistic).",
+                REFERENCE_NOTE,
+                _boot_note(boot),
+                *notes,
+            ]
+        ),
+    )
+
+
+def diversity_job(db: str, csv: str, md: str) -> None:
+    """tab1_conversation_diversity from the conversation texts."""
+    from recenter.stage1 import diversity
+
+    with data.connect(db) as con:
+        kind = data.data_kind(con)
+        turns = data.load_user_turns(con)
+    if turns.height == 0:
+        raise ValueError("the study has no user turn in conversations")
+    table = diversity.diversity_table(turns)
+    write_table(
+        table,
+        csv,
+        md,
+        title="Table 1: conversation diversity per source dataset",
+        data_kind=kind,
+        notes=(
+            "[ours] The paper's diversity metric is unknown. diversity_tfidf_cosine = mean "
+            "cosine distance (1 - cos) over all pairs of a dataset's conversations, each "
+            "conversation being its user turns as a TF-IDF vector fitted on that dataset "
+            "(scikit-learn's default TfidfVectorizer settings). distinct_2 = distinct word "
+            "bigrams / all bigrams of the dataset's user turns (depends on corpus size). "
+            "Paper: WildChat filtered+sampled 0.737, PersonaLens 0.706, PrefEval 0.689, "
+            "WildChat uniform 0.656, CUPID 0.649 (not comparable: unknown metric). No interval."
+        ),
+    )
+
+
+def plot_job(chart: str, table: str, stem: str) -> None:
+    """Render one Stage-1 figure from its table."""
+    from recenter.outputs import save_chart
+    from recenter.stage1 import plots
+
+    frame = pl.read_csv(table)
+    kind = frame["data_kind"][0]
+    frame = frame.drop("data_kind")
+    charts = {
+        "fig2_attribute_quality": plots.attribute_quality_chart,
+        "failure_modes": plots.failure_modes_chart,
+        "tab2_verifiers": plots.verifier_prf_chart,
+    }
+    if chart not in charts:
+        raise ValueError(f"unknown Stage-1 chart {chart!r}")
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    save_chart(charts[chart](frame), stem, data_kind=kind)

@@ -1,0 +1,337 @@
+"""Stage-1 attribute quality: label shares per source dataset and real vs synthetic (Fig 2),
+failure-mode shares of flagged attributes, and the annotators' agreement.
+
+Every interval is a percentile cluster-bootstrap interval that resamples users (the Stage-1
+cluster, paper.md conventions) with recenter.stats.bootstrap; statistics computed with the same
+(users, replicates, seed) share their resamples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import polars as pl
+
+from recenter.stage1.data import CATEGORIES, LABELS, JudgmentMatrix
+from recenter.stats import agreement as ag
+from recenter.stats import ordinal
+from recenter.stats.bootstrap import cluster_bootstrap, cluster_sums, percentile_interval
+
+PROBLEMATIC = "problematic"  # uncertain or rejected
+REAL, SYNTHETIC, ALL = "real", "synthetic", "all"
+GAP = "real minus synthetic"
+
+
+@dataclass(frozen=True)
+class BootstrapConfig:
+    replicates: int
+    seed: int
+    confidence: float
+
+    @classmethod
+    def from_mapping(cls, cfg) -> BootstrapConfig:
+        return cls(int(cfg["replicates"]), int(cfg["seed"]), float(cfg["confidence"]))
+
+    def kwargs(self) -> dict:
+        return {"replicates": self.replicates, "seed": self.seed, "confidence": self.confidence}
+
+
+def none_if_nan(x) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+# ---- Fig 2: label shares ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class SharesResult:
+    table: pl.DataFrame
+    gap_estimate: float
+    gap_replicates: np.ndarray  # (B,)
+
+
+def _groups(jm: JudgmentMatrix) -> list[tuple[str, str, np.ndarray]]:
+    """(group, group_kind, attribute mask): each dataset (sorted, real ones first), then the
+    pooled real and synthetic users, then everyone."""
+    datasets = sorted(set(jm.datasets), key=lambda d: (not _dataset_is_real(jm, d), d))
+    ds = np.array(jm.datasets, dtype=object)
+    out = [(d, "dataset", ds == d) for d in datasets]
+    out.append((REAL, "pooled", jm.is_real.copy()))
+    out.append((SYNTHETIC, "pooled", ~jm.is_real))
+    out.append((ALL, "pooled", np.ones(len(jm.datasets), dtype=bool)))
+    return out
+
+
+def _dataset_is_real(jm: JudgmentMatrix, dataset: str) -> bool:
+    return bool(jm.is_real[np.array(jm.datasets, dtype=object) == dataset].any())
+
+
+def label_shares(jm: JudgmentMatrix, boot: BootstrapConfig) -> SharesResult:
+    """Share of judgments accepted / uncertain / rejected / problematic (uncertain + rejected)
+    per group, over all human judgments of the group's attributes:
+    share_g,l = #judgments with label l / #judgments (pooled over attributes; every attribute
+    weighs by its number of judgments). The gap row is the problematic share of real users
+    minus that of synthetic users (paper: +22 points); undefined (empty) when a side has no
+    user. Intervals resample users jointly across groups (one bootstrap), so the gap's interval
+    comes from the same replicates as the shares."""
+    groups = _groups(jm)
+    onehot = np.stack([jm.codes == k for k in range(len(LABELS))], axis=-1).sum(axis=1)  # A × 3
+    masks = np.stack([m for _, _, m in groups], axis=1).astype(float)  # A × G
+    unit = masks[:, :, None] * onehot[:, None, :]  # A × G × 3
+    sums = cluster_sums(unit, jm.clusters, jm.n_clusters)
+    real_g = [g for g, _, _ in groups].index(REAL)
+    synth_g = [g for g, _, _ in groups].index(SYNTHETIC)
+
+    def stat(t):  # (b, G, 3) -> (b, G*4 + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = t / t.sum(axis=-1, keepdims=True)
+        prob = share[..., 1] + share[..., 2]
+        gap = prob[:, real_g] - prob[:, synth_g]
+        flat = np.concatenate([share, prob[..., None]], axis=-1).reshape(t.shape[0], -1)
+        return np.concatenate([flat, gap[:, None]], axis=1)
+
+    res = cluster_bootstrap(sums, stat, **boot.kwargs())
+    totals = sums.sum(axis=0)  # G × 3
+    user_of = jm.clusters
+    rows = []
+    names = [*LABELS, PROBLEMATIC]
+    for g, (group, kind, mask) in enumerate(groups):
+        n_judg = int(totals[g].sum())
+        counts = [*totals[g], totals[g, 1] + totals[g, 2]]
+        for k, label in enumerate(names):
+            j = g * len(names) + k
+            rows.append(
+                {
+                    "group": group,
+                    "group_kind": kind,
+                    "label": label,
+                    "n_users": int(np.unique(user_of[mask]).size),
+                    "n_attributes": int(mask.sum()),
+                    "n_judgments": n_judg,
+                    "n": int(counts[k]),
+                    "share": none_if_nan(res.estimate[j]),
+                    "ci_low": none_if_nan(res.ci_low[j]),
+                    "ci_high": none_if_nan(res.ci_high[j]),
+                }
+            )
+    real_mask, synth_mask = groups[real_g][2], groups[synth_g][2]
+    rows.append(
+        {
+            "group": GAP,
+            "group_kind": "difference",
+            "label": PROBLEMATIC,
+            "n_users": int(np.unique(user_of).size),
+            "n_attributes": int((real_mask | synth_mask).sum()),
+            "n_judgments": int(totals[real_g].sum() + totals[synth_g].sum()),
+            "n": None,
+            "share": none_if_nan(res.estimate[-1]),
+            "ci_low": none_if_nan(res.ci_low[-1]),
+            "ci_high": none_if_nan(res.ci_high[-1]),
+        }
+    )
+    table = pl.DataFrame(rows, schema=SHARES_SCHEMA)
+    # groups without any attribute (e.g. no synthetic user) are left out, the gap row stays
+    table = table.filter((pl.col("n_attributes") > 0) | (pl.col("group_kind") == "difference"))
+    return SharesResult(table, float(res.estimate[-1]), res.replicates[:, -1])
+
+
+SHARES_SCHEMA = {
+    "group": pl.String,
+    "group_kind": pl.String,
+    "label": pl.String,
+    "n_users": pl.Int64,
+    "n_attributes": pl.Int64,
+    "n_judgments": pl.Int64,
+    "n": pl.Int64,
+    "share": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+}
+
+
+# ---- failure modes ---------------------------------------------------------------------------
+def flagged_attributes(jm: JudgmentMatrix) -> set[str]:
+    """Attributes at least one annotator did not accept (the paper's 'flagged')."""
+    flagged = (jm.codes >= 1).any(axis=1)
+    return {a for a, f in zip(jm.attribute_ids, flagged, strict=True) if f}
+
+
+def failure_mode_shares(modes: pl.DataFrame, boot: BootstrapConfig) -> pl.DataFrame:
+    """Share of each category among the attributes a labeler categorised (one table block per
+    labeler): share_c = #attributes in c / #attributes labelled. Intervals resample users."""
+    rows = []
+    for labeler in sorted(modes["labeler"].unique().to_list()):
+        m = modes.filter(pl.col("labeler") == labeler).sort("user_id", "attribute_id")
+        keys, clusters = np.unique(m["user_id"].to_numpy().astype(str), return_inverse=True)
+        cats = m["category"].to_list()
+        unit = np.array([[c == k for k in CATEGORIES] for c in cats], dtype=float)
+        sums = cluster_sums(unit, clusters, len(keys))
+
+        def stat(t):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return t / t.sum(axis=-1, keepdims=True)
+
+        res = cluster_bootstrap(sums, stat, **boot.kwargs())
+        totals = sums.sum(axis=0)
+        for k, cat in enumerate(CATEGORIES):
+            rows.append(
+                {
+                    "labeler": labeler,
+                    "category": cat,
+                    "n": int(totals[k]),
+                    "n_labelled": int(totals.sum()),
+                    "n_users": len(keys),
+                    "share": none_if_nan(res.estimate[k]),
+                    "ci_low": none_if_nan(res.ci_low[k]),
+                    "ci_high": none_if_nan(res.ci_high[k]),
+                }
+            )
+    return pl.DataFrame(rows, schema=FAILURE_SCHEMA)
+
+
+FAILURE_SCHEMA = {
+    "labeler": pl.String,
+    "category": pl.String,
+    "n": pl.Int64,
+    "n_labelled": pl.Int64,
+    "n_users": pl.Int64,
+    "share": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+}
+
+
+# ---- agreement -------------------------------------------------------------------------------
+def _mean_pairs(kappa: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Mean over pairs of kappa[..., i, j], skipping undefined (NaN) pairs."""
+    if not pairs:
+        return np.full(kappa.shape[:-2], np.nan)
+    vals = np.stack([kappa[..., i, j] for i, j in pairs], axis=-1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(vals, axis=-1)
+
+
+def agreement_table(jm: JudgmentMatrix, boot: BootstrapConfig) -> pl.DataFrame:
+    """Agreement of the Stage-1 annotators:
+
+    - Krippendorff's alpha, ordinal (accepted < uncertain < rejected): estimate from the
+      ``krippendorff`` package, interval from the coincidence-matrix form (stats.ordinal);
+    - Krippendorff's alpha, nominal, on the binary *problematic* label;
+    - mean pairwise Cohen's kappa on *problematic* over the annotator pairs with at least one
+      common attribute and a defined kappa; its interval recomputes every pair on each
+      replicate and averages.
+    ``n``: attributes judged by at least two annotators (alpha) / summed common attributes of
+    the pairs (kappa)."""
+    k = len(LABELS)
+    prob = jm.problematic()
+    rows = []
+
+    res_o = ordinal.krippendorff_alpha_ordinal(jm.codes.T, k)
+    coinc = ordinal.unit_coincidences(jm.codes, k)
+    n_pairable = int(((~np.isnan(jm.codes)).sum(axis=1) >= 2).sum())
+    low = high = None
+    if res_o.reason is None:
+        b = cluster_bootstrap(
+            cluster_sums(coinc, jm.clusters, jm.n_clusters),
+            ordinal.alpha_ordinal_from_coincidences,
+            **boot.kwargs(),
+        )
+        low, high = none_if_nan(b.ci_low), none_if_nan(b.ci_high)
+    rows.append(
+        _agree_row(
+            "Krippendorff's alpha (ordinal)",
+            "accepted < uncertain < rejected",
+            res_o.alpha,
+            low,
+            high,
+            len(jm.annotators),
+            None,
+            n_pairable,
+            res_o.reason,
+        )
+    )
+
+    res_n = ag.krippendorff_alpha_nominal(prob.T)
+    low = high = None
+    if res_n.reason is None:
+        unit = ag.alpha_binary_unit_stats(prob)
+        b = cluster_bootstrap(
+            cluster_sums(unit, jm.clusters, jm.n_clusters),
+            ag.alpha_binary_from_sums,
+            **boot.kwargs(),
+        )
+        low, high = none_if_nan(b.ci_low), none_if_nan(b.ci_high)
+    rows.append(
+        _agree_row(
+            "Krippendorff's alpha (nominal)",
+            "problematic (uncertain or rejected) vs accepted",
+            res_n.alpha,
+            low,
+            high,
+            len(jm.annotators),
+            None,
+            n_pairable,
+            res_n.reason,
+        )
+    )
+
+    counts = ag.pairwise_counts(prob, jm.clusters, jm.n_clusters)
+    n_pair = counts.sum(axis=(0, 1))
+    kappa_est = ag.kappa_matrix_from_counts(counts.sum(axis=0))
+    pairs = [
+        (i, j)
+        for i, j in combinations(range(len(jm.annotators)), 2)
+        if n_pair[i, j] > 0 and not np.isnan(kappa_est[i, j])
+    ]
+    est = float(_mean_pairs(kappa_est, pairs))
+    low = high = None
+    note = None if pairs else "no annotator pair with common attributes and a defined kappa"
+    if pairs:
+        b = cluster_bootstrap(counts, ag.kappa_matrix_from_counts, **boot.kwargs())
+        lo, hi = percentile_interval(_mean_pairs(b.replicates, pairs), boot.confidence)
+        low, high = none_if_nan(lo), none_if_nan(hi)
+    rows.append(
+        _agree_row(
+            "mean pairwise Cohen's kappa",
+            "problematic (uncertain or rejected) vs accepted",
+            est,
+            low,
+            high,
+            len({a for p in pairs for a in p}),
+            len(pairs),
+            int(sum(n_pair[i, j] for i, j in pairs)),
+            note,
+        )
+    )
+    return pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
+
+
+def _agree_row(stat, labels, est, low, high, n_raters, n_pairs, n, note) -> dict:
+    return {
+        "statistic": stat,
+        "labels": labels,
+        "estimate": none_if_nan(est),
+        "ci_low": low,
+        "ci_high": high,
+        "n_raters": n_raters,
+        "n_pairs": n_pairs,
+        "n": n,
+        "note": note,
+    }
+
+
+AGREEMENT_SCHEMA = {
+    "statistic": pl.String,
+    "labels": pl.String,
+    "estimate": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "n_raters": pl.Int64,
+    "n_pairs": pl.Int64,
+    "n": pl.Int64,
+    "note": pl.String,
+}

@@ -1,0 +1,18 @@
+"""rule stage1_gaps: Stage-1 rows of the cross-stage gaps summary."""
+
+import logging
+from typing import TYPE_CHECKING
+
+from recenter.stage1 import jobs
+from recenter.stage1.quality import BootstrapConfig
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+jobs.gaps_job(
+    snakemake.input.db,
+    snakemake.output.csv,
+    snakemake.output.md,
+    BootstrapConfig.from_mapping(snakemake.params.bootstrap),
+)
