@@ -1,0 +1,300 @@
+# Stage 3, response generation: human agreement on the 1-5 preference ratings, Fig 5 (human
+# means per generator), Table 6 (each LLM judge vs humans, Wilcoxon + Holm), Fig 6 and Fig 7
+# (explicit-mention gaps), reward models and the Stage-3 rows of the gaps summary. Compute
+# jobs write tables; plotting jobs read them. Each judge file models/judge/<kind>/<system>.jsonl
+# has its own job, so a new file re-runs that job and the jobs that gather all judges.
+include: "stage3_common.smk"
+
+
+register_output(
+    "stage3_agreement",
+    paths=lambda s: _s3_table(s, "stage3_agreement"),
+    requires=_s3_needs(*S3_HUMAN_FILES),
+)
+register_output(
+    "fig5_human_ratings",
+    paths=lambda s: _s3_table(s, "fig5_human_ratings")
+    + _s3_figure(s, "fig5_human_ratings"),
+    requires=_s3_needs(*S3_HUMAN_FILES),
+)
+register_output(
+    "tab6_judges",
+    paths=lambda s: _s3_table(s, "tab6_judges") + _s3_figure(s, "tab6_judges"),
+    requires=_s3_needs(*S3_HUMAN_FILES, "models/judge/llm_judge/*.jsonl"),
+)
+register_output(
+    "fig6_mention_gap",
+    paths=lambda s: _s3_table(s, "fig6_mention_gap")
+    + _s3_figure(s, "fig6_mention_gap"),
+    requires=_s3_needs(
+        "models/generator/*.jsonl",
+        "mention_flags.jsonl",
+        any_of=("response_ratings.jsonl", "models/judge/llm_judge/*.jsonl"),
+        what="human ratings or an LLM-judge file",
+    ),
+)
+register_output(
+    "fig7_mention_vs_penalty",
+    paths=lambda s: _s3_table(s, "fig7_mention_vs_penalty")
+    + _s3_figure(s, "fig7_mention_vs_penalty"),
+    requires=_s3_fig7_requires,
+)
+register_output(
+    "reward_models",
+    paths=lambda s: _s3_table(s, "reward_models"),
+    requires=_s3_needs(*S3_HUMAN_FILES, "models/judge/reward_model/*.jsonl"),
+)
+register_output(
+    "gaps_stage3",
+    paths=lambda s: _s3_table(s, "gaps_stage3"),
+    requires=_s3_needs(
+        *S3_HUMAN_FILES,
+        any_of=("models/judge/llm_judge/*.jsonl", "models/judge/reward_model/*.jsonl"),
+        what="an LLM-judge or reward-model file",
+    ),
+)
+
+
+rule stage3_agreement:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: _s3_raw(wc.study),
+    output:
+        csv=report(
+            "results/{study}/tables/stage3_agreement.csv",
+            caption="../report/stage3_agreement.rst",
+            category="Stage 3",
+        ),
+        md="results/{study}/tables/stage3_agreement.md",
+    log:
+        "logs/{study}/stage3_agreement.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_agreement.py"
+
+
+rule stage3_human_ratings:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: _s3_raw(wc.study),
+    output:
+        csv="results/{study}/tables/fig5_human_ratings.csv",
+        md="results/{study}/tables/fig5_human_ratings.md",
+    log:
+        "logs/{study}/stage3_human_ratings.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_human_ratings.py"
+
+
+rule stage3_judge:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: _s3_raw(wc.study, "mention_flags.jsonl"),
+        judge="data/raw/{study}/models/judge/{kind}/{system}.jsonl",
+    output:
+        row="data/processed/{study}/stage3/rows/{kind}/{system}.parquet",
+        gap="data/processed/{study}/stage3/gaps/{kind}/{system}.parquet",
+    log:
+        "logs/{study}/stage3_judge_{kind}_{system}.log",
+    wildcard_constraints:
+        kind="llm_judge|reward_model",
+        system=r"[A-Za-z0-9][A-Za-z0-9._+-]*",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_judge.py"
+
+
+rule stage3_judges_table:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        parts=lambda wc: _s3_judge_parts(wc.study, "llm_judge"),
+    output:
+        csv="results/{study}/tables/tab6_judges.csv",
+        md="results/{study}/tables/tab6_judges.md",
+    log:
+        "logs/{study}/stage3_judges_table.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_judges_table.py"
+
+
+rule stage3_reward_models:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        parts=lambda wc: _s3_judge_parts(wc.study, "reward_model"),
+    output:
+        csv=report(
+            "results/{study}/tables/reward_models.csv",
+            caption="../report/stage3_reward_models.rst",
+            category="Stage 3",
+        ),
+        md="results/{study}/tables/reward_models.md",
+    log:
+        "logs/{study}/stage3_reward_models.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_reward_models.py"
+
+
+rule stage3_mention_gap:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: raw_paths(
+            wc.study,
+            "response_ratings.jsonl",
+            "models/generator/*.jsonl",
+            "mention_flags.jsonl",
+        ),
+        parts=lambda wc: _s3_judge_parts(wc.study, "llm_judge", "gaps"),
+    output:
+        csv="results/{study}/tables/fig6_mention_gap.csv",
+        md="results/{study}/tables/fig6_mention_gap.md",
+    log:
+        "logs/{study}/stage3_mention_gap.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_mention_gap.py"
+
+
+rule stage3_mention_vs_penalty:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: raw_paths(
+            wc.study, "models/generator/*.jsonl", "mention_flags.jsonl"
+        ),
+        gaps="results/{study}/tables/fig6_mention_gap.csv",
+    output:
+        csv="results/{study}/tables/fig7_mention_vs_penalty.csv",
+        md="results/{study}/tables/fig7_mention_vs_penalty.md",
+    log:
+        "logs/{study}/stage3_mention_vs_penalty.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_mention_vs_penalty.py"
+
+
+rule stage3_gaps:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: _s3_raw(wc.study, "models/judge/*/*.jsonl"),
+    output:
+        csv=report(
+            "results/{study}/tables/gaps_stage3.csv",
+            caption="../report/stage3_gaps.rst",
+            category="Stage 3",
+        ),
+        md="results/{study}/tables/gaps_stage3.md",
+    log:
+        "logs/{study}/stage3_gaps.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+    script:
+        "../scripts/stage3_gaps.py"
+
+
+rule stage3_figure_human_ratings:
+    input:
+        table="results/{study}/tables/fig5_human_ratings.csv",
+    output:
+        spec="results/{study}/figures/fig5_human_ratings.vl.json",
+        png=report(
+            "results/{study}/figures/fig5_human_ratings.png",
+            caption="../report/stage3_fig5_human_ratings.rst",
+            category="Stage 3",
+        ),
+        svg="results/{study}/figures/fig5_human_ratings.svg",
+    log:
+        "logs/{study}/stage3_figure_human_ratings.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        chart="fig5_human_ratings",
+    script:
+        "../scripts/stage3_figure.py"
+
+
+rule stage3_figure_judges:
+    input:
+        table="results/{study}/tables/tab6_judges.csv",
+    output:
+        spec="results/{study}/figures/tab6_judges.vl.json",
+        png=report(
+            "results/{study}/figures/tab6_judges.png",
+            caption="../report/stage3_tab6_judges.rst",
+            category="Stage 3",
+        ),
+        svg="results/{study}/figures/tab6_judges.svg",
+    log:
+        "logs/{study}/stage3_figure_judges.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        chart="tab6_judges",
+    script:
+        "../scripts/stage3_figure.py"
+
+
+rule stage3_figure_mention_gap:
+    input:
+        table="results/{study}/tables/fig6_mention_gap.csv",
+    output:
+        spec="results/{study}/figures/fig6_mention_gap.vl.json",
+        png=report(
+            "results/{study}/figures/fig6_mention_gap.png",
+            caption="../report/stage3_fig6_mention_gap.rst",
+            category="Stage 3",
+        ),
+        svg="results/{study}/figures/fig6_mention_gap.svg",
+    log:
+        "logs/{study}/stage3_figure_mention_gap.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        chart="fig6_mention_gap",
+    script:
+        "../scripts/stage3_figure.py"
+
+
+rule stage3_figure_mention_vs_penalty:
+    input:
+        table="results/{study}/tables/fig7_mention_vs_penalty.csv",
+    output:
+        spec="results/{study}/figures/fig7_mention_vs_penalty.vl.json",
+        png=report(
+            "results/{study}/figures/fig7_mention_vs_penalty.png",
+            caption="../report/stage3_fig7_mention_vs_penalty.rst",
+            category="Stage 3",
+        ),
+        svg="results/{study}/figures/fig7_mention_vs_penalty.svg",
+    log:
+        "logs/{study}/stage3_figure_mention_vs_penalty.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        chart="fig7_mention_vs_penalty",
+    script:
+        "../scripts/stage3_figure.py"

@@ -1,0 +1,11 @@
+"""Stage 3, response generation (paper.md): is the personalized answer better than the generic
+one, for each attribute it was given, according to human annotators, LLM judges and reward
+models?
+
+- ``data``: rated units (response item, attribute) with their cluster (the response item),
+  human ratings as a units × annotators matrix, one judge's ratings, explicit-mention flags.
+- ``analysis``: human agreement (Spearman, weighted κ, ordinal α), Fig 5 means, each judge
+  against humans (Table 6, Wilcoxon + Holm), mention gaps (Fig 6, Fig 7), reward models and
+  the Stage-3 rows of the gaps summary.
+- ``jobs``: what each Snakemake script does; ``plots``: the figures (altair, plotting jobs only).
+"""

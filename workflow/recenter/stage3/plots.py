@@ -1,0 +1,181 @@
+"""Figures of Stage 3 (altair). Imported only by plotting jobs; they read the tables the
+compute jobs wrote, so restyling a figure never reruns a bootstrap."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+NEUTRAL = 3.0
+CI = "95% cluster-bootstrap CI"
+
+
+def _data(df: pl.DataFrame) -> alt.Data:
+    return alt.Data(values=df.to_dicts())
+
+
+def _rule(value: float, axis: str = "x") -> alt.Chart:
+    enc = {axis: alt.datum(value)}
+    return alt.Chart(alt.Data(values=[{}])).mark_rule(strokeDash=[4, 3], color="#555").encode(**enc)
+
+
+def human_ratings_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
+    """Fig 5: mean human rating per generator and overall with intervals; the dashed line at 3
+    is 'no difference' between personalized and generic."""
+    df = table.with_columns(
+        (pl.col("generator") == "all generators").alias("overall"),
+        (pl.col("no_better_share") * 100).round(1).alias("no_better_pct"),
+    )
+    order = df["generator"].to_list()
+    y = alt.Y("generator:N", sort=order, title=None)
+    x_scale = alt.Scale(domain=[1, 5])
+    base = alt.Chart(_data(df))
+    points = base.mark_point(filled=True, size=80).encode(
+        y=y,
+        x=alt.X("mean_rating:Q", scale=x_scale, title="mean human rating (1–5, 3 = no difference)"),
+        color=alt.condition("datum.overall", alt.value("#d62728"), alt.value("#1f77b4")),
+        tooltip=[
+            "generator:N",
+            alt.Tooltip("mean_rating:Q", format=".3f"),
+            alt.Tooltip("no_better_share:Q", format=".3f"),
+            "n_units:Q",
+        ],
+    )
+    errs = base.mark_errorbar(ticks=True).encode(
+        y=y, x=alt.X("ci_low:Q", scale=x_scale), x2="ci_high:Q"
+    )
+    text = base.mark_text(align="left", dx=8, dy=-8, fontSize=10).encode(
+        y=y, x="mean_rating:Q", text=alt.Text("no_better_pct:Q", format=".1f")
+    )
+    return alt.layer(_rule(NEUTRAL), errs, points, text).properties(
+        title=f"Fig 5: mean human rating per generator ({CI}; label: % no better than generic)",
+        width=420,
+    )
+
+
+def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
+    """Table 6 as a figure: each judge's mean rating next to the humans' mean on the same
+    units, with intervals, and its Spearman rho with the mean human rating."""
+    rows = []
+    for r in table.iter_rows(named=True):
+        rows.append(
+            {
+                "system": r["system"],
+                "rater": "judge",
+                "value": r["mean_rating"],
+                "ci_low": r["mean_ci_low"],
+                "ci_high": r["mean_ci_high"],
+                "panel": "mean rating (1–5)",
+            }
+        )
+        rows.append(
+            {
+                "system": r["system"],
+                "rater": "humans, same units",
+                "value": r["human_mean_same_units"],
+                "ci_low": None,
+                "ci_high": None,
+                "panel": "mean rating (1–5)",
+            }
+        )
+        rows.append(
+            {
+                "system": r["system"],
+                "rater": "judge",
+                "value": r["spearman"],
+                "ci_low": r["spearman_ci_low"],
+                "ci_high": r["spearman_ci_high"],
+                "panel": "Spearman ρ with mean human rating",
+            }
+        )
+    y = alt.Y("system:N", sort=table["system"].to_list(), title=None)
+    base = alt.Chart()
+    points = base.mark_point(filled=True, size=60).encode(
+        y=y,
+        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False)),
+        color=alt.Color("rater:N", title=None),
+        tooltip=["system:N", "rater:N", alt.Tooltip("value:Q", format=".3f")],
+    )
+    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    return (
+        alt.layer(points, errs, data=alt.Data(values=rows))
+        .properties(width=240)
+        .facet(column=alt.Column("panel:N", title=None))
+        .resolve_scale(x="independent")
+        .properties(title=f"Table 6: LLM judges vs human ratings ({CI})")
+    )
+
+
+def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
+    """Fig 6: Δ = mean(mention) − mean(no mention) for humans and every judge; raters whose Δ
+    is undefined are listed with their reason instead of a bar."""
+    order = table["rater"].to_list()
+    df = table.with_columns(
+        pl.when(pl.col("delta").is_null())
+        .then(pl.lit("Δ undefined: ") + pl.col("note"))
+        .otherwise(None)
+        .alias("missing")
+    )
+    y = alt.Y("rater:N", sort=order, title=None)
+    base = alt.Chart(_data(df))
+    bars = base.mark_bar().encode(
+        y=y,
+        x=alt.X("delta:Q", title="Δ rating: explicit mention − no mention"),
+        color=alt.Color("kind:N", title="rater"),
+        tooltip=[
+            "rater:N",
+            alt.Tooltip("delta:Q", format=".3f"),
+            alt.Tooltip("p_mannwhitney:Q", format=".3g"),
+            "n_mention:Q",
+            "n_no_mention:Q",
+        ],
+    )
+    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    text = (
+        base.transform_filter("datum.missing != null")
+        .mark_text(align="left", dx=4)
+        .encode(y=y, x=alt.datum(0), text="missing:N")
+    )
+    return alt.layer(_rule(0.0), bars, errs, text).properties(
+        title=f"Fig 6: rating gap when the response names the attribute ({CI})", width=420
+    )
+
+
+def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
+    """Fig 7: each model's explicit-mention rate as generator (x) against its Δ as judge (y);
+    the title carries Spearman's rho and its exact permutation p."""
+    summary = table.filter(pl.col("mention_rate").is_null() & pl.col("spearman").is_not_null())
+    models = table.filter(pl.col("in_correlation").fill_null(False))
+    if summary.height:
+        s = summary.row(0, named=True)
+        sub = (
+            f"Spearman ρ = {s['spearman']:.2f}, exact permutation "
+            f"p = {s['p_exact_permutation']:.3g} (n = {s['n_units']})"
+        )
+    else:
+        note = table.filter(pl.col("mention_rate").is_null())["note"]
+        sub = "Spearman ρ: " + (note[0] if note.len() and note[0] else "undefined")
+    base = alt.Chart(_data(models))
+    x = alt.X("mention_rate:Q", title="explicit-mention rate as generator")
+    yy = alt.Y("judge_delta:Q", title="Δ as judge (mention − no mention)")
+    points = base.mark_point(filled=True, size=80).encode(
+        x=x,
+        y=yy,
+        tooltip=[
+            "model:N",
+            alt.Tooltip("mention_rate:Q", format=".3f"),
+            alt.Tooltip("judge_delta:Q", format=".3f"),
+        ],
+    )
+    xerr = base.mark_errorbar(ticks=True).encode(
+        x=alt.X("exact_ci_low:Q"), x2="exact_ci_high:Q", y=yy
+    )
+    yerr = base.mark_errorbar(ticks=True).encode(
+        y=alt.Y("judge_delta_ci_low:Q"), y2="judge_delta_ci_high:Q", x=x
+    )
+    labels = base.mark_text(align="left", dx=6, dy=-6, fontSize=10).encode(
+        x=x, y=yy, text="model:N"
+    )
+    return alt.layer(_rule(0.0, "y"), xerr, yerr, points, labels).properties(
+        title=f"Fig 7: mention rate vs mention penalty — {sub}", width=420, height=300
+    )

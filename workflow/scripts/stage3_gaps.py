@@ -1,0 +1,18 @@
+"""rule stage3_gaps: Stage-3 rows (judges and reward models vs humans) of the gaps summary."""
+
+import logging
+from typing import TYPE_CHECKING
+
+from recenter.stage2.agreement import BootstrapConfig
+from recenter.stage3 import jobs
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+jobs.gaps_job(
+    snakemake.input.db,
+    snakemake.output.csv,
+    snakemake.output.md,
+    BootstrapConfig.from_mapping(snakemake.params.bootstrap),
+)

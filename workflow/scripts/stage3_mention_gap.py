@@ -1,0 +1,19 @@
+"""rule stage3_mention_gap: see recenter.stage3.jobs.mention_gap_job."""
+
+import logging
+from typing import TYPE_CHECKING
+
+from recenter.stage2.agreement import BootstrapConfig
+from recenter.stage3 import jobs
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+jobs.mention_gap_job(
+    snakemake.input.db,
+    list(snakemake.input.parts),
+    snakemake.output.csv,
+    snakemake.output.md,
+    BootstrapConfig.from_mapping(snakemake.params.bootstrap),
+)
