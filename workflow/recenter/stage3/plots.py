@@ -149,8 +149,8 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     if summary.height:
         s = summary.row(0, named=True)
         sub = (
-            f"Spearman ρ = {s['spearman']:.2f}, exact permutation "
-            f"p = {s['p_exact_permutation']:.3g} (n = {s['n_units']})"
+            f"Spearman ρ = {s['spearman']:.2f} over {s['n_units']} models, exact permutation "
+            f"p = {s['p_exact_permutation']:.3g} two-sided, {s['p_exact_one_sided']:.3g} one-sided"
         )
     else:
         note = table.filter(pl.col("mention_rate").is_null())["note"]

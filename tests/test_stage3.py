@@ -1,0 +1,349 @@
+"""Stage-3 computations on the fixture study (3 response items, 5 units × 3 annotators, one LLM
+judge, one reward model, mention flags), each against values computed here from the raw JSON
+files with plain Python, scipy, scikit-learn or the krippendorff package."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations, permutations
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+import polars as pl
+import pytest
+from scipy.stats import mannwhitneyu, spearmanr, wilcoxon
+from sklearn.metrics import cohen_kappa_score
+
+from recenter.ingest import build
+from recenter.stage2.agreement import BootstrapConfig
+from recenter.stage3 import analysis, data, jobs
+
+from conftest import FIXTURE_STUDY
+
+BOOT = BootstrapConfig(replicates=200, seed=7, confidence=0.95)
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("s3") / "study.duckdb"
+    build(FIXTURE_STUDY, path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def raw():
+    """Units (item, attribute) -> generator, human ratings by annotator, judge, rm, mention."""
+    gen = {}
+    for f in sorted((FIXTURE_STUDY / "models/generator").glob("*.jsonl")):
+        for r in _read(f):
+            for a in r["attribute_ids"]:
+                gen[(r["response_item_id"], a)] = f.stem
+    human: dict = {}
+    for r in _read(FIXTURE_STUDY / "response_ratings.jsonl"):
+        human.setdefault((r["response_item_id"], r["attribute_id"]), {})[r["annotator_id"]] = r[
+            "rating"
+        ]
+    judge = {
+        (r["response_item_id"], r["attribute_id"]): r["rating"]
+        for r in _read(FIXTURE_STUDY / "models/judge/llm_judge/llm-a.jsonl")
+    }
+    rm = {
+        (r["response_item_id"], r["attribute_id"]): r["rating"]
+        for r in _read(FIXTURE_STUDY / "models/judge/reward_model/rm-a.jsonl")
+    }
+    mention = {
+        (r["response_item_id"], r["attribute_id"]): r["explicit_mention"]
+        for r in _read(FIXTURE_STUDY / "mention_flags.jsonl")
+    }
+    units = sorted(gen)
+    return units, gen, human, judge, rm, mention
+
+
+@pytest.fixture(scope="module")
+def loaded(fixture_db):
+    with data.connect(fixture_db) as con:
+        units = data.load_units(con)
+        annotators, h = data.human_matrix(con, units)
+        judge = data.ratings_of(con, units, "llm-a")
+        rm = data.ratings_of(con, units, "rm-a")
+        mention, flaggers = data.mention_vector(con, units)
+    return units, annotators, h, judge, rm, mention, flaggers
+
+
+def test_units_and_matrix_match_the_raw_files(loaded, raw):
+    units, annotators, h, judge, rm, mention, flaggers = loaded
+    r_units, gen, human, r_judge, r_rm, r_mention = raw
+    keys = list(zip(units.frame["response_item_id"], units.frame["attribute_id"], strict=True))
+    assert keys == r_units
+    assert units.n_clusters == len({k[0] for k in r_units})
+    assert units.generators.tolist() == [gen[k] for k in r_units]
+    for i, k in enumerate(r_units):
+        assert [h[i, j] for j in range(len(annotators))] == [human[k][a] for a in annotators]
+        assert judge[i] == r_judge[k] and rm[i] == r_rm[k]
+        assert mention[i] == float(r_mention[k])
+    assert flaggers == ["gpt-5.4"]
+
+
+def _unit_means(raw):
+    units, _, human, *_ = raw
+    return {k: sum(human[k].values()) / len(human[k]) for k in units}
+
+
+def test_human_ratings_table_equals_hand_counts(loaded, raw):
+    units, _, h, *_ = loaded
+    table = analysis.human_ratings_table(h, units, BOOT)
+    means = _unit_means(raw)
+    gen = raw[1]
+    rows = {r["generator"]: r for r in table.iter_rows(named=True)}
+    for g in [*sorted(set(gen.values())), analysis.ALL]:
+        ks = [k for k in means if g == analysis.ALL or gen[k] == g]
+        row = rows[g]
+        assert row["n_units"] == len(ks)
+        assert row["n_ratings"] == sum(len(raw[2][k]) for k in ks)
+        assert row["mean_rating"] == pytest.approx(sum(means[k] for k in ks) / len(ks))
+        nb = [k for k in ks if means[k] <= 3]
+        assert row["n_no_better"] == len(nb)
+        assert row["no_better_share"] == pytest.approx(len(nb) / len(ks))
+        assert row["ci_low"] <= row["mean_rating"] <= row["ci_high"]
+    assert list(rows) == ["gen-a", "gen-b", analysis.ALL]
+
+
+def test_agreement_table_equals_scipy_sklearn_krippendorff(loaded, raw):
+    units, annotators, h, *_ = loaded
+    r_units, _, human, *_ = raw
+    table = analysis.agreement_table(annotators, h, units, BOOT)
+    mat = np.array([[human[k][a] for a in annotators] for k in r_units], float)
+    pairs = list(combinations(range(len(annotators)), 2))
+    rho = [spearmanr(mat[:, a], mat[:, b])[0] for a, b in pairs]
+    kap = {
+        k: [cohen_kappa_score(mat[:, a], mat[:, b], weights=k) for a, b in pairs]
+        for k in ("linear", "quadratic")
+    }
+    rows = {(r["statistic"], r["pair"]): r for r in table.iter_rows(named=True)}
+    mean = "mean over pairs"
+    assert rows[("mean pairwise Spearman rho", mean)]["estimate"] == pytest.approx(np.mean(rho))
+    for k in ("linear", "quadratic"):
+        row = rows[(f"mean pairwise weighted kappa ({k})", mean)]
+        assert row["estimate"] == pytest.approx(np.mean(kap[k]))
+        assert row["n_pairs"] == 3 and row["n_units"] == 5
+    alpha = krippendorff.alpha(reliability_data=mat.T, level_of_measurement="ordinal")
+    assert rows[("Krippendorff's alpha (ordinal)", "all annotators")]["estimate"] == pytest.approx(
+        alpha
+    )
+    for (a, b), want in zip(pairs, rho, strict=True):
+        key = ("Spearman rho", f"{annotators[a]}|{annotators[b]}")
+        assert rows[key]["estimate"] == pytest.approx(want)
+    assert analysis.closest_kappa_to_paper(table).startswith("mean pairwise weighted kappa")
+
+
+def test_judge_row_equals_scipy(loaded, raw):
+    units, _, h, judge, _, mention, _ = loaded
+    means = _unit_means(raw)
+    r_units, r_judge = raw[0], raw[3]
+    res = analysis.judge_analysis(
+        "llm-a", "llm_judge", judge, data.unit_mean(h), mention, units, BOOT
+    )
+    row = res.row.row(0, named=True)
+    j = np.array([r_judge[k] for k in r_units], float)
+    m = np.array([means[k] for k in r_units])
+    assert row["n"] == 5
+    assert row["mean_rating"] == pytest.approx(j.mean())
+    assert row["human_mean_same_units"] == pytest.approx(m.mean())
+    assert row["difference"] == pytest.approx((j - m).mean())
+    d = j - m
+    ref = wilcoxon(d[d != 0], method="exact")
+    assert row["p_wilcoxon"] == pytest.approx(ref.pvalue)
+    assert row["wilcoxon_statistic"] == pytest.approx(ref.statistic)
+    assert row["wilcoxon_method"] == "exact"
+    assert row["spearman"] == pytest.approx(spearmanr(j, m)[0])
+
+
+def test_reward_model_row_has_only_spearman(loaded, raw):
+    units, _, h, _, rm, mention, _ = loaded
+    means = _unit_means(raw)
+    res = analysis.judge_analysis(
+        "rm-a", "reward_model", rm, data.unit_mean(h), mention, units, BOOT
+    )
+    row = res.row.row(0, named=True)
+    want = spearmanr([raw[4][k] for k in raw[0]], [means[k] for k in raw[0]])[0]
+    assert row["spearman"] == pytest.approx(want)
+    assert row["mean_rating"] is None and row["p_wilcoxon"] is None
+    assert res.gap.height == 0
+    table = analysis.reward_models_table([res.row])
+    assert table.columns == ["system", "n", "spearman", "spearman_ci_low", "spearman_ci_high"]
+
+
+def test_mention_gap_equals_hand_means_and_mannwhitney(loaded, raw):
+    units, _, h, judge, _, mention, _ = loaded
+    means = _unit_means(raw)
+    r_units, r_mention = raw[0], raw[5]
+    for rater, values, ref in (
+        ("humans", data.unit_mean(h), means),
+        ("llm-a", judge, raw[3]),
+    ):
+        row = analysis.mention_gap_row(rater, "x", values, mention, units, BOOT).row(0, named=True)
+        yes = [ref[k] for k in r_units if r_mention[k]]
+        no = [ref[k] for k in r_units if not r_mention[k]]
+        assert (row["n_mention"], row["n_no_mention"]) == (len(yes), len(no))
+        assert row["delta"] == pytest.approx(np.mean(yes) - np.mean(no))
+        u = mannwhitneyu(yes, no, alternative="two-sided")
+        assert row["p_mannwhitney"] == pytest.approx(u.pvalue)
+        assert row["note"] is None
+
+
+def test_empty_mention_group_is_na_with_a_reason(loaded):
+    units, _, _h, judge, *_ = loaded
+    no_mentions = np.zeros(units.n)
+    row = analysis.mention_gap_row("llm-a", "llm_judge", judge, no_mentions, units, BOOT)
+    r = row.row(0, named=True)
+    assert r["delta"] is None and r["ci_low"] is None and r["p_mannwhitney"] is None
+    assert r["n_mention"] == 0 and "explicit mention" in r["note"]
+    table = analysis.mention_gap_table(row, [row.with_columns(pl.lit("j").alias("rater"))])
+    assert table["p_holm"].to_list() == [None, None]
+
+
+def test_mention_rates_and_exact_interval(loaded, raw):
+    units, *_, mention, _ = loaded
+    rates = analysis.mention_rates(mention, units, BOOT)
+    for r in rates.iter_rows(named=True):
+        ks = [k for k in raw[0] if raw[1][k] == r["model"]]
+        k = sum(raw[5][u] for u in ks)
+        assert (r["n_units"], r["n_mention"]) == (len(ks), k)
+        assert r["mention_rate"] == pytest.approx(k / len(ks))
+        assert r["exact_ci_low"] <= r["mention_rate"] <= r["exact_ci_high"]
+
+
+def _brute_force_permutation_p(x, y):
+    """Two-sided p as scipy.stats.permutation_test defines it: twice the smaller one-sided
+    share of all n! pairings at least as extreme (capped at 1), Spearman by scipy."""
+    obs = spearmanr(x, y)[0]
+    stats = np.array([spearmanr(x, np.array(p))[0] for p in permutations(y)])
+    eps = 1e-14 * max(1, abs(obs))
+    greater = np.mean(stats >= obs - eps)
+    less = np.mean(stats <= obs + eps)
+    return obs, min(1.0, 2 * min(greater, less)), greater
+
+
+@pytest.mark.parametrize(
+    "x,y",
+    [
+        ([0.05, 0.35, 0.2, 0.5, 0.45], [-0.39, 0.18, -0.07, 0.3, 0.1]),  # paper-like, rho 0.9
+        ([0.0, 0.34, 0.3, 0.56, 0.34], [-0.39, 0.17, 0.11, 0.38, 0.24]),  # a tie in x
+        ([0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.3, 0.2]),
+    ],
+)
+def test_rank_correlation_p_is_exact_permutation(x, y):
+    s = analysis.rank_correlation_summary(x, y)
+    obs, p, one_sided = _brute_force_permutation_p(np.array(x), np.array(y))
+    assert s["spearman"] == pytest.approx(obs)
+    assert s["p_exact_permutation"] == pytest.approx(p)
+    assert s["p_exact_one_sided"] == pytest.approx(one_sided)
+    assert s["p_asymptotic"] == pytest.approx(spearmanr(x, y)[1])
+    assert s["permutation"].startswith("exact")
+
+
+def test_rank_correlation_textbook_values_for_five_models():
+    """n = 5, rho = 0.9: of the 120 orderings, 1 has rho = 1 and 4 have rho = 0.9, so the
+    exact one-sided p is 5/120 and the two-sided one 10/120."""
+    s = analysis.rank_correlation_summary([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])
+    assert s["spearman"] == pytest.approx(0.9)
+    assert s["p_exact_one_sided"] == pytest.approx(5 / 120)
+    assert s["p_exact_permutation"] == pytest.approx(10 / 120)
+
+
+def test_rank_correlation_needs_three_models():
+    s = analysis.rank_correlation_summary([0.1, 0.2], [0.3, 0.1])
+    assert s["spearman"] is None and "need ≥ 3" in s["note"]
+
+
+def test_mention_vs_penalty_joins_models_and_explains_the_rest():
+    rates = pl.DataFrame(
+        {
+            "model": ["a", "b", "c", "d"],
+            "n_units": [10, 10, 10, 0],
+            "n_mention": [0, 3, 5, 0],
+            "mention_rate": [0.0, 0.3, 0.5, None],
+        },
+    )
+    rates = rates.with_columns(
+        *[
+            pl.lit(None, dtype=pl.Float64).alias(c)
+            for c in (
+                "ci_low",
+                "ci_high",
+                "exact_ci_low",
+                "exact_ci_high",
+                "judge_delta",
+                "judge_delta_ci_low",
+                "judge_delta_ci_high",
+            )
+        ],
+        pl.lit(None, dtype=pl.Boolean).alias("in_correlation"),
+        pl.lit(None, dtype=pl.String).alias("note"),
+    )
+    gaps = pl.DataFrame(
+        {
+            "rater": ["humans", "a", "b", "c", "e"],
+            "kind": ["human"] + ["llm_judge"] * 4,
+            "delta": [0.1, -0.4, 0.1, 0.3, 0.2],
+            "ci_low": [0.0] * 5,
+            "ci_high": [0.0] * 5,
+            "note": [None] * 5,
+        },
+    )
+    table, summary = analysis.mention_vs_penalty(rates, gaps)
+    used = table.filter(pl.col("in_correlation"))["model"].to_list()
+    assert used == ["a", "b", "c"]
+    notes = dict(zip(table["model"], table["note"], strict=True))
+    assert "no flagged unit" in notes["d"] and "judge only" in notes["e"]
+    assert summary["n_models"] == 3 and summary["spearman"] == pytest.approx(1.0)
+
+
+def test_judges_table_holm_across_judges():
+    rows = [
+        pl.DataFrame(
+            [{"system": s, "kind": "llm_judge", "p_wilcoxon": p}],
+            schema={k: analysis.JUDGE_SCHEMA[k] for k in ("system", "kind", "p_wilcoxon")},
+        )
+        for s, p in (("b", 0.04), ("a", 0.01), ("c", 0.03))
+    ]
+    rows = [
+        r.select(
+            [
+                pl.col(c) if c in r.columns else pl.lit(None, dtype=t).alias(c)
+                for c, t in analysis.JUDGE_SCHEMA.items()
+            ]
+        )
+        for r in rows
+    ]
+    t = analysis.judges_table(rows)
+    assert t["system"].to_list() == ["a", "b", "c"]
+    assert t["p_holm"].to_list() == pytest.approx([0.03, 0.06, 0.06])
+
+
+def test_gaps_rows_equal_hand_computation(loaded, raw):
+    units, annotators, h, judge, rm, *_ = loaded
+    t = analysis.gaps_rows(h, {"llm-a": judge}, {"rm-a": rm}, units, BOOT)
+    means = _unit_means(raw)
+    r_units = raw[0]
+    m = np.array([means[k] for k in r_units])
+    j = np.array([raw[3][k] for k in r_units], float)
+    r = np.array([raw[4][k] for k in r_units], float)
+    mat = np.array([[raw[2][k][a] for a in annotators] for k in r_units], float)
+    hh = np.mean([spearmanr(mat[:, a], mat[:, b])[0] for a, b in combinations(range(3), 2)])
+    est = t["estimate"].to_list()
+    assert est[0] == pytest.approx((j - m).mean())
+    assert est[1] == pytest.approx(spearmanr(j, m)[0] - hh)
+    assert est[2] == pytest.approx(spearmanr(r, m)[0] - hh)
+    assert set(t["stage"]) == {"3 response generation"}
+
+
+def test_p_text_keeps_tiny_p_values():
+    t = jobs.with_p_text(pl.DataFrame({"x": [1.0, 2.0], "p_value": [1.234e-20, None]}))
+    assert t.columns == ["x", "p_value", "p_value_text"]
+    assert t["p_value_text"].to_list() == ["1.23e-20", None]
