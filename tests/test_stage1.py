@@ -335,3 +335,25 @@ def test_diversity_table_on_fixture(fixture_db):
     assert turns.filter(pl.col("conversation_id") == "c1")["text"][0] == "\n".join(
         t["text"] for t in texts["c1"]["turns"] if t["role"] == "user"
     )
+
+
+def test_gaps_rows_have_the_columns_of_the_stage2_gaps(fixture_db, jm):
+    from recenter.stage2 import agreement as s2_agreement
+    from recenter.stage2 import data as s2_data
+
+    with s2_data.connect(fixture_db) as con:
+        items = s2_data.load_items(con)
+        votes = s2_data.load_votes(con, kinds=[s2_data.HUMAN, s2_data.LLM])
+        cons = s2_data.consensus_vector(items, s2_data.load_consensus(con))
+    raters, kinds = s2_data.rater_order(votes)
+    lm = s2_data.label_matrix(items, votes, raters, kinds)
+    boot2 = s2_agreement.BootstrapConfig(50, 7, 0.95)
+    stage2 = s2_agreement.gaps_rows(
+        s2_agreement.relevance_rates(lm, cons, boot2),
+        s2_agreement.kappa_analysis(lm, boot2),
+        lm.kinds,
+        boot2,
+    )
+    shares = quality.label_shares(jm, BOOT)
+    stage1, _ = verifiers.gaps_rows(shares.gap_estimate, shares.gap_replicates, {}, BOOT)
+    assert stage1.schema == stage2.schema

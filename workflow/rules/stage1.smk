@@ -184,8 +184,12 @@ rule stage1_gaps:
         "../scripts/stage1_gaps.py"
 
 
+# The figures also take the database (ancient: it never triggers a re-run): that makes
+# Snakemake plan them after the ingest checkpoint, so a new raw file re-draws only the
+# figures whose table changed.
 rule stage1_figure:
     input:
+        db=lambda wc: analysis_db(wc.study),
         table="results/{study}/tables/{chart}.csv",
     output:
         spec="results/{study}/figures/{chart}.vl.json",
