@@ -109,6 +109,23 @@ def test_simulated_default_recovers_truth(tmp_path):
     assert gaps["ci_high"][1] < 0
     diversity = pl.read_csv(tables / "tab1_conversation_diversity.csv")
     assert set(diversity["source_dataset"]) == set(t["acceptance_rate"])
+    html = _notebook(workdir, "simulated")
+    assert "SIMULATED DATA" in html and "Not made for this study" not in html
+
+
+def _notebook(workdir: Path, study: str) -> str:
+    """Execute notebooks/stage1_attributes.ipynb on a workdir's results; its HTML."""
+    from recenter.notebooks import execute_notebook
+
+    out = workdir / f"results/{study}/notebooks"
+    out.mkdir(parents=True, exist_ok=True)
+    execute_notebook(
+        str(workdir / "notebooks/stage1_attributes.ipynb"),
+        str(out / "stage1_attributes.ipynb"),
+        str(out / "stage1_attributes.html"),
+        parameters={"study": study, "root": str(workdir)},
+    )
+    return (out / "stage1_attributes.html").read_text(encoding="utf-8")
 
 
 # ---- drop-in verifier -------------------------------------------------------------------------
@@ -205,6 +222,10 @@ def test_study_without_verifiers_failure_modes_or_texts(tmp_path):
     fig2 = pl.read_csv(workdir / "results/partial/tables/fig2_attribute_quality.csv")
     wild = fig2.filter((pl.col("group") == "wildchat") & (pl.col("label") == "accepted"))
     assert wild["n"][0] == 11 and wild["n_judgments"][0] == 21  # hand count, as test_stage1
+    html = _notebook(workdir, "partial")
+    for reason in skipped.values():
+        if "verifier" in reason or ".jsonl" in reason:
+            assert reason.split(" (")[0] in html, reason
 
 
 def test_real_pilot_import_supports_fig2_and_agreement(tmp_path):
