@@ -307,9 +307,10 @@ def test_tfidf_matches_sklearn():
     rng = np.random.default_rng(3)
     words = ["alpha", "beta", "gamma", "delta", "Eps", "zeta", "eta", "x", "theta's"]
     docs = [" ".join(rng.choice(words, size=rng.integers(1, 12))) for _ in range(25)]
+    docs.append("x")  # no token of two characters: a zero row
     vec = TfidfVectorizer()
     ref = vec.fit_transform(docs).toarray()
-    ours = diversity.tfidf_matrix(docs)
+    ours = diversity.tfidf_matrix(docs).toarray()
     np.testing.assert_allclose(ours, ref, atol=1e-12)
     dist = cosine_distances(ref)
     iu = np.triu_indices(len(docs), k=1)

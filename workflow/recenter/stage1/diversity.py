@@ -32,33 +32,43 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-def tfidf_matrix(docs: list[str]) -> np.ndarray:
-    """Documents × vocabulary TF-IDF matrix, rows L2-normalised (zero rows stay zero);
-    vocabulary in sorted order."""
+def tfidf_matrix(docs: list[str]):
+    """Documents × vocabulary TF-IDF matrix (scipy.sparse CSR), rows L2-normalised (rows of
+    documents without any token stay zero); vocabulary in sorted order."""
+    from scipy import sparse
+
     counts = [Counter(tokens(d)) for d in docs]
     vocab = sorted(set().union(*counts)) if counts else []
     index = {w: k for k, w in enumerate(vocab)}
-    tf = np.zeros((len(docs), len(vocab)))
+    rows, cols, vals = [], [], []
     for i, c in enumerate(counts):
-        for w, n in c.items():
-            tf[i, index[w]] = n
-    df = (tf > 0).sum(axis=0)
+        for w, n in sorted(c.items()):
+            rows.append(i)
+            cols.append(index[w])
+            vals.append(float(n))
+    tf = sparse.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)))
+    df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab))
     idf = np.log((1 + len(docs)) / (1 + df)) + 1
-    x = tf * idf
-    norm = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
+    x = tf.multiply(idf[None, :]).tocsr()
+    norm = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+    return sparse.diags(scale) @ x
 
 
 def mean_pairwise_cosine_distance(docs: list[str]) -> float:
     """Mean of 1 − cos(x_i, x_j) over pairs i < j of TF-IDF vectors; NaN with < 2 documents.
-    A document without any token has cosine 0 with every other document (distance 1)."""
+    A document without any token has cosine 0 with every other document (distance 1).
+
+    With unit rows, Σ_{i<j} x_i·x_j = (‖Σ_i x_i‖² − #non-zero rows) / 2, so the mean needs
+    no n × n similarity matrix (memory O(non-zeros), not O(n²))."""
     n = len(docs)
     if n < 2:
         return float("nan")
     x = tfidf_matrix(docs)
-    sim = x @ x.T
-    iu = np.triu_indices(n, k=1)
-    return float(np.mean(1.0 - sim[iu]))
+    total = np.asarray(x.sum(axis=0)).ravel()
+    nonzero = int((x.getnnz(axis=1) > 0).sum())
+    mean_cos = (float(total @ total) - nonzero) / (n * (n - 1))
+    return 1.0 - mean_cos
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:
