@@ -29,10 +29,11 @@ def human_ratings_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     order = df["generator"].to_list()
     y = alt.Y("generator:N", sort=order, title=None)
     x_scale = alt.Scale(domain=[1, 5])
+    x_title = "mean human rating (1–5, 3 = no difference)"
     base = alt.Chart(_data(df))
     points = base.mark_point(filled=True, size=80).encode(
         y=y,
-        x=alt.X("mean_rating:Q", scale=x_scale, title="mean human rating (1–5, 3 = no difference)"),
+        x=alt.X("mean_rating:Q", scale=x_scale, title=x_title),
         color=alt.condition("datum.overall", alt.value("#d62728"), alt.value("#1f77b4")),
         tooltip=[
             "generator:N",
@@ -41,8 +42,8 @@ def human_ratings_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
             "n_units:Q",
         ],
     )
-    errs = base.mark_errorbar(ticks=True).encode(
-        y=y, x=alt.X("ci_low:Q", scale=x_scale), x2="ci_high:Q"
+    errs = base.mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("ci_low:Q", scale=x_scale, title=x_title), x2="ci_high:Q"
     )
     text = base.mark_text(align="left", dx=8, dy=-8, fontSize=10).encode(
         y=y, x="mean_rating:Q", text=alt.Text("no_better_pct:Q", format=".1f")
@@ -96,7 +97,9 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         color=alt.Color("rater:N", title=None),
         tooltip=["system:N", "rater:N", alt.Tooltip("value:Q", format=".3f")],
     )
-    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    errs = base.mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("ci_low:Q", title=None), x2="ci_high:Q"
+    )
     return (
         alt.layer(points, errs, data=alt.Data(values=rows))
         .properties(width=240)
@@ -111,10 +114,11 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     is undefined are listed with their reason instead of a bar."""
     order = table["rater"].to_list()
     df = table.with_columns(
+        pl.lit(0.0).alias("zero"),
         pl.when(pl.col("delta").is_null())
         .then(pl.lit("Δ undefined: ") + pl.col("note"))
         .otherwise(None)
-        .alias("missing")
+        .alias("missing"),
     )
     y = alt.Y("rater:N", sort=order, title=None)
     base = alt.Chart(_data(df))
@@ -130,11 +134,14 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
             "n_no_mention:Q",
         ],
     )
-    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    x_title = "Δ rating: explicit mention − no mention"
+    errs = base.mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q"
+    )
     text = (
         base.transform_filter("datum.missing != null")
         .mark_text(align="left", dx=4)
-        .encode(y=y, x=alt.datum(0), text="missing:N")
+        .encode(y=y, x=alt.X("zero:Q", title=x_title), text="missing:N")
     )
     return alt.layer(_rule(0.0), bars, errs, text).properties(
         title=f"Fig 6: rating gap when the response names the attribute ({CI})", width=420
@@ -156,8 +163,10 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         note = table.filter(pl.col("mention_rate").is_null())["note"]
         sub = "Spearman ρ: " + (note[0] if note.len() and note[0] else "undefined")
     base = alt.Chart(_data(models))
-    x = alt.X("mention_rate:Q", title="explicit-mention rate as generator")
-    yy = alt.Y("judge_delta:Q", title="Δ as judge (mention − no mention)")
+    x_title = "explicit-mention rate as generator (Clopper–Pearson CI)"
+    y_title = "Δ as judge: mention − no mention (bootstrap CI)"
+    x = alt.X("mention_rate:Q", title=x_title)
+    yy = alt.Y("judge_delta:Q", title=y_title)
     points = base.mark_point(filled=True, size=80).encode(
         x=x,
         y=yy,
@@ -167,15 +176,17 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
             alt.Tooltip("judge_delta:Q", format=".3f"),
         ],
     )
-    xerr = base.mark_errorbar(ticks=True).encode(
-        x=alt.X("exact_ci_low:Q"), x2="exact_ci_high:Q", y=yy
+    xerr = base.mark_rule().encode(
+        x=alt.X("exact_ci_low:Q", title=x_title), x2="exact_ci_high:Q", y=yy
     )
-    yerr = base.mark_errorbar(ticks=True).encode(
-        y=alt.Y("judge_delta_ci_low:Q"), y2="judge_delta_ci_high:Q", x=x
+    yerr = base.mark_rule().encode(
+        y=alt.Y("judge_delta_ci_low:Q", title=y_title), y2="judge_delta_ci_high:Q", x=x
     )
     labels = base.mark_text(align="left", dx=6, dy=-6, fontSize=10).encode(
         x=x, y=yy, text="model:N"
     )
     return alt.layer(_rule(0.0, "y"), xerr, yerr, points, labels).properties(
-        title=f"Fig 7: mention rate vs mention penalty — {sub}", width=420, height=300
+        title=["Fig 7: explicit-mention rate as generator vs mention gap as judge", sub],
+        width=420,
+        height=300,
     )
