@@ -115,10 +115,7 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     order = table["rater"].to_list()
     df = table.with_columns(
         pl.lit(0.0).alias("zero"),
-        pl.when(pl.col("delta").is_null())
-        .then(pl.lit("Δ undefined: ") + pl.col("note"))
-        .otherwise(None)
-        .alias("missing"),
+        pl.when(pl.col("delta").is_null()).then(pl.col("note")).otherwise(None).alias("missing"),
     )
     y = alt.Y("rater:N", sort=order, title=None)
     base = alt.Chart(_data(df))
