@@ -55,3 +55,26 @@ def _s3_fig7_requires(study):
             f"(this study has {len(both)}: {', '.join(sorted(both)) or 'none'})"
         )
     return None
+
+
+S3_OUTPUT_NAMES = (
+    "stage3_agreement",
+    "fig5_human_ratings",
+    "tab6_judges",
+    "fig6_mention_gap",
+    "fig7_mention_vs_penalty",
+    "reward_models",
+    "gaps_stage3",
+)
+
+
+def s3_notebook_inputs(study):
+    """What notebooks/stage3_responses.ipynb reads: every Stage-3 output the study supports,
+    and skipped.csv (the notebook says why the others are missing)."""
+    paths = [
+        path
+        for entry in OUTPUTS
+        if entry["name"] in S3_OUTPUT_NAMES and missing_reason(study, entry) is None
+        for path in entry["paths"](study)
+    ]
+    return paths + [f"{results_dir(study)}/skipped.csv"]
