@@ -358,3 +358,15 @@ def test_gaps_rows_have_the_columns_of_the_stage2_gaps(fixture_db, jm):
     shares = quality.label_shares(jm, BOOT)
     stage1, _ = verifiers.gaps_rows(shares.gap_estimate, shares.gap_replicates, {}, BOOT)
     assert stage1.schema == stage2.schema
+
+
+def test_failure_mode_figure_orders_ties_by_name(fixture_db):
+    """Same table -> same spec bytes: tied shares (the fixture's five 0.2) sort by name."""
+    from recenter.stage1 import plots
+
+    with data.connect(fixture_db) as con:
+        table = quality.failure_mode_shares(data.load_failure_modes(con), BOOT)
+    for _ in range(5):
+        spec = plots.failure_modes_chart(table.sample(fraction=1.0, shuffle=True)).to_dict()
+        sort = spec["layer"][0]["encoding"]["y"]["sort"]
+        assert sort == sorted(data.CATEGORIES)

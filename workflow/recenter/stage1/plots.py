@@ -65,10 +65,11 @@ def attribute_quality_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
 
 def failure_modes_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     """Share of each failure-mode category among categorised attributes, with intervals."""
+    # largest share first; ties by name, so the spec is the same bytes run to run
     order = (
         table.group_by("category")
         .agg(pl.col("share").max())
-        .sort("share", descending=True)["category"]
+        .sort(["share", "category"], descending=[True, False], nulls_last=True)["category"]
         .to_list()
     )
     base = alt.Chart(alt.Data(values=table.to_dicts()))
