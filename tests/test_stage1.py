@@ -166,6 +166,18 @@ def test_failure_modes_of_two_labelers_are_separate_blocks(fixture_db):
     assert set(coder["n_labelled"]) == {2}
 
 
+def test_failure_modes_of_unflagged_attributes_are_left_out(fixture_db, jm):
+    with data.connect(fixture_db) as con:
+        modes = data.load_failure_modes(con)
+    # a1 was accepted by all three annotators: its label is not a flagged attribute's
+    extra = pl.DataFrame(
+        {"attribute_id": ["a1"], "user_id": ["u1"], "labeler": ["gpt-5.4"], "category": ["other"]}
+    )
+    kept, dropped = quality.flagged_failure_modes(pl.concat([modes, extra]), jm)
+    assert dropped == 1
+    assert kept.sort("attribute_id").equals(modes.sort("attribute_id"))
+
+
 def test_flagged_attributes_are_those_anyone_did_not_accept(jm, raw):
     expected = {a for a, by in raw["labels"].items() if set(by.values()) != {"accepted"}}
     assert quality.flagged_attributes(jm) == expected == {"a2", "a3", "a4", "a6", "a7", "a9"}

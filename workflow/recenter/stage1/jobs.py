@@ -60,28 +60,27 @@ def shares_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
 
 
 def failure_modes_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
-    """failure_modes: share per category among the attributes that have a category."""
+    """failure_modes: share per category among the flagged attributes that have a category."""
     with data.connect(db) as con:
         kind = data.data_kind(con)
         modes = data.load_failure_modes(con)
-        judgments = data.load_judgments(con)
-    if modes.height == 0:
-        raise ValueError("the study has no failure-mode label (failure_modes is empty)")
-    table = quality.failure_mode_shares(modes, boot)
+        jm = _matrix(con)
+    kept, dropped = quality.flagged_failure_modes(modes, jm)
+    if kept.height == 0:
+        raise ValueError("no failure-mode label of a flagged attribute")
+    table = quality.failure_mode_shares(kept, boot)
+    flagged = quality.flagged_attributes(jm)
+    labelled = set(kept["attribute_id"].to_list())
     notes = (
-        "share = attributes in the category / attributes the labeler categorised "
-        "(n_labelled). Paper (GPT-5.4, 1,225 flagged attributes): overgeneralization 53.9%, "
-        "missing evidence 20.3%, task-context confusion 16.1%, not standalone 6.0%, other "
-        "about 3.7%. " + _boot_note(boot)
+        "share = flagged attributes in the category / flagged attributes the labeler "
+        "categorised (n_labelled); flagged = at least one annotator did not accept. Paper "
+        "(GPT-5.4, 1,225 flagged attributes): overgeneralization 53.9%, missing evidence "
+        "20.3%, task-context confusion 16.1%, not standalone 6.0%, other about 3.7%. "
+        + _boot_note(boot)
+        + f"\n\nFlagged attributes: {len(flagged)}; with a category: {len(labelled)}. "
+        f"Labels left out (attribute not flagged or never judged): {dropped}."
     )
-    if judgments.height:
-        flagged = quality.flagged_attributes(data.judgment_matrix(judgments))
-        labelled = set(modes["attribute_id"].to_list())
-        notes += (
-            f"\n\nFlagged attributes (at least one annotator did not accept): {len(flagged)}; "
-            f"with a category: {len(flagged & labelled)}; categorised but not flagged: "
-            f"{len(labelled - flagged)}."
-        )
+    log.info("failure modes: %d labels kept, %d left out", kept.height, dropped)
     write_table(
         table, csv, md, title="Failure modes of flagged attributes", data_kind=kind, notes=notes
     )

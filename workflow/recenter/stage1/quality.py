@@ -157,6 +157,15 @@ def flagged_attributes(jm: JudgmentMatrix) -> set[str]:
     return {a for a, f in zip(jm.attribute_ids, flagged, strict=True) if f}
 
 
+def flagged_failure_modes(modes: pl.DataFrame, jm: JudgmentMatrix) -> tuple[pl.DataFrame, int]:
+    """The failure-mode labels of flagged attributes (at least one annotator did not accept)
+    and the number of labels left out because their attribute was not flagged (or has no
+    human judgment)."""
+    flagged = sorted(flagged_attributes(jm))
+    kept = modes.filter(pl.col("attribute_id").is_in(flagged))
+    return kept, modes.height - kept.height
+
+
 def failure_mode_shares(modes: pl.DataFrame, boot: BootstrapConfig) -> pl.DataFrame:
     """Share of each category among the attributes a labeler categorised (one table block per
     labeler): share_c = #attributes in c / #attributes labelled. Intervals resample users."""
