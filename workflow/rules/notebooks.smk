@@ -31,6 +31,13 @@ register_notebook(
 )
 
 
+register_notebook(
+    "stage3_responses",
+    s3_notebook_inputs,
+    requires=S3_HUMAN_FILES,
+)
+
+
 rule run_notebook:
     input:
         notebook="notebooks/{notebook}.ipynb",
