@@ -109,12 +109,13 @@ def test_simulated_default_recovers_truth(tmp_path):
     assert gaps["ci_high"][1] < 0
     diversity = pl.read_csv(tables / "tab1_conversation_diversity.csv")
     assert set(diversity["source_dataset"]) == set(t["acceptance_rate"])
-    html = _notebook(workdir, "simulated")
-    assert "SIMULATED DATA" in html and "Not made for this study" not in html
+    shown = _notebook(workdir, "simulated")
+    assert "SIMULATED DATA" in shown and "Not made for this study" not in shown
 
 
 def _notebook(workdir: Path, study: str) -> str:
-    """Execute notebooks/stage1_attributes.ipynb on a workdir's results; its HTML."""
+    """Execute notebooks/stage1_attributes.ipynb on a workdir's results; the text of its
+    outputs (not its code)."""
     from recenter.notebooks import execute_notebook
 
     out = workdir / f"results/{study}/notebooks"
@@ -125,7 +126,14 @@ def _notebook(workdir: Path, study: str) -> str:
         str(out / "stage1_attributes.html"),
         parameters={"study": study, "root": str(workdir)},
     )
-    return (out / "stage1_attributes.html").read_text(encoding="utf-8")
+    nb = json.loads((out / "stage1_attributes.ipynb").read_text(encoding="utf-8"))
+    texts = []
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/"):
+                    texts.append("".join(value) if isinstance(value, list) else value)
+    return "\n".join(texts)
 
 
 # ---- drop-in verifier -------------------------------------------------------------------------
@@ -222,10 +230,10 @@ def test_study_without_verifiers_failure_modes_or_texts(tmp_path):
     fig2 = pl.read_csv(workdir / "results/partial/tables/fig2_attribute_quality.csv")
     wild = fig2.filter((pl.col("group") == "wildchat") & (pl.col("label") == "accepted"))
     assert wild["n"][0] == 11 and wild["n_judgments"][0] == 21  # hand count, as test_stage1
-    html = _notebook(workdir, "partial")
+    shown = _notebook(workdir, "partial")
     for reason in skipped.values():
         if "verifier" in reason or ".jsonl" in reason:
-            assert reason.split(" (")[0] in html, reason
+            assert reason.split(" (")[0] in shown, reason
 
 
 def test_real_pilot_import_supports_fig2_and_agreement(tmp_path):
