@@ -7,6 +7,40 @@ register_notebook(
 )
 
 register_notebook(
+    "stage1_attributes",
+    lambda study: [
+        f"{results_dir(study)}/tables/{name}.csv"
+        for name in ("fig2_attribute_quality", "stage1_agreement", "gaps_stage1")
+    ]
+    + [
+        f"{results_dir(study)}/figures/fig2_attribute_quality.png",
+        f"{results_dir(study)}/skipped.csv",
+    ]
+    + (
+        [
+            f"{results_dir(study)}/tables/failure_modes.csv",
+            f"{results_dir(study)}/figures/failure_modes.png",
+        ]
+        if has_raw(study, "failure_modes.jsonl")
+        else []
+    )
+    + (
+        [
+            f"{results_dir(study)}/tables/tab2_verifiers.csv",
+            f"{results_dir(study)}/figures/tab2_verifiers.png",
+        ]
+        if has_raw(study, "models/verifier/*/*.jsonl")
+        else []
+    )
+    + (
+        [f"{results_dir(study)}/tables/tab1_conversation_diversity.csv"]
+        if has_raw(study, "conversations.jsonl")
+        else []
+    ),
+    requires=["users.jsonl", "attributes.jsonl", "attribute_judgments.jsonl"],
+)
+
+register_notebook(
     "stage2_relevance",
     lambda study: [
         f"{results_dir(study)}/tables/{name}.csv"
