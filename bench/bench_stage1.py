@@ -30,7 +30,7 @@ def main() -> None:
 
     from recenter.stage1 import diversity, quality, verifiers
     from recenter.stage1.data import JudgmentMatrix
-    from recenter.stage1.quality import BootstrapConfig
+    from recenter.stats.bootstrap import BootstrapConfig
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--users", type=int, default=77)

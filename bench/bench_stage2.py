@@ -26,10 +26,14 @@ def best_of(fn, repeat: int) -> float:
 
 
 def main() -> None:
-    from recenter.stage2.agreement import BootstrapConfig, relevance_rates
     from recenter.stage2.data import LabelMatrix
     from recenter.stats import agreement as ag
-    from recenter.stats.bootstrap import cluster_bootstrap, cluster_sums
+    from recenter.stats.bootstrap import (
+        BootstrapConfig,
+        cluster_bootstrap,
+        cluster_sums,
+        relevance_rates,
+    )
     from recenter.stats.classification import metrics_stack, unit_confusion
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -27,8 +27,7 @@ from sklearn.metrics.pairwise import cosine_distances
 
 from recenter.ingest import build
 from recenter.stage1 import data, diversity, quality, verifiers
-from recenter.stage1.quality import BootstrapConfig
-from recenter.stats.bootstrap import percentile_interval, resample_counts
+from recenter.stats.bootstrap import BootstrapConfig, percentile_interval, resample_counts
 
 from conftest import FIXTURE_STUDY
 

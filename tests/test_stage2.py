@@ -25,8 +25,8 @@ from sklearn.metrics import (
 
 from recenter.ingest import build
 from recenter.stage2 import agreement, alignment, baselines, data
-from recenter.stage2.agreement import BootstrapConfig
 from recenter.stats.agreement import krippendorff_alpha_nominal, majority_vote
+from recenter.stats.bootstrap import BootstrapConfig
 from recenter.stats.classification import best_f1_threshold
 
 from conftest import FIXTURE_STUDY

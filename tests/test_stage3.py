@@ -16,8 +16,8 @@ from scipy.stats import mannwhitneyu, spearmanr, wilcoxon
 from sklearn.metrics import cohen_kappa_score
 
 from recenter.ingest import build
-from recenter.stage2.agreement import BootstrapConfig
 from recenter.stage3 import analysis, data, jobs
+from recenter.stats.bootstrap import BootstrapConfig
 
 from conftest import FIXTURE_STUDY
 

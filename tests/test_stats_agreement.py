@@ -142,3 +142,9 @@ def test_majority_vote_matrix_matches_scalar_version():
             assert math.isnan(r) and k == 0 and not t
         else:
             assert (bool(r), bool(t), int(k)) == (vote.relevant, vote.is_tie, vote.n_labels)
+
+
+def test_krippendorff_wrapper_refuses_to_guess_the_level() -> None:
+    """The package silently defaults to interval; the wrapper makes the caller choose."""
+    with pytest.raises(TypeError, match="level_of_measurement"):
+        ag.krippendorff_alpha(np.array([[0.0, 1.0], [0.0, 1.0]]))

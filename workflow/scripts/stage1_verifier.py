@@ -4,7 +4,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from recenter.stage1 import jobs
-from recenter.stage1.quality import BootstrapConfig
+from recenter.stats.bootstrap import BootstrapConfig
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -4,7 +4,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from recenter.stage2 import jobs
-from recenter.stage2.agreement import BootstrapConfig
+from recenter.stats.bootstrap import BootstrapConfig
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -3,8 +3,8 @@
 import logging
 from typing import TYPE_CHECKING
 
-from recenter.stage2.agreement import BootstrapConfig
 from recenter.stage3 import jobs
+from recenter.stats.bootstrap import BootstrapConfig
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

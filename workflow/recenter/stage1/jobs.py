@@ -10,7 +10,7 @@ import polars as pl
 
 from recenter.outputs import atomic_write, write_table
 from recenter.stage1 import data, quality, verifiers
-from recenter.stage1.quality import BootstrapConfig
+from recenter.stats.bootstrap import BootstrapConfig
 
 log = logging.getLogger(__name__)
 

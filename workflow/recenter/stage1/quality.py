@@ -17,30 +17,17 @@ import polars as pl
 from recenter.stage1.data import CATEGORIES, LABELS, JudgmentMatrix
 from recenter.stats import agreement as ag
 from recenter.stats import ordinal
-from recenter.stats.bootstrap import cluster_bootstrap, cluster_sums, percentile_interval
+from recenter.stats.bootstrap import (
+    BootstrapConfig,
+    cluster_bootstrap,
+    cluster_sums,
+    none_if_nan,
+    percentile_interval,
+)
 
 PROBLEMATIC = "problematic"  # uncertain or rejected
 REAL, SYNTHETIC, ALL = "real", "synthetic", "all"
 GAP = "real minus synthetic"
-
-
-@dataclass(frozen=True)
-class BootstrapConfig:
-    replicates: int
-    seed: int
-    confidence: float
-
-    @classmethod
-    def from_mapping(cls, cfg) -> BootstrapConfig:
-        return cls(int(cfg["replicates"]), int(cfg["seed"]), float(cfg["confidence"]))
-
-    def kwargs(self) -> dict:
-        return {"replicates": self.replicates, "seed": self.seed, "confidence": self.confidence}
-
-
-def none_if_nan(x) -> float | None:
-    x = float(x)
-    return None if np.isnan(x) else x
 
 
 # ---- Fig 2: label shares ---------------------------------------------------------------------

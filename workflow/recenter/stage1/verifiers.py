@@ -17,9 +17,14 @@ import numpy as np
 import polars as pl
 
 from recenter.stage1.data import JudgmentMatrix
-from recenter.stage1.quality import BootstrapConfig, none_if_nan
 from recenter.stats.agreement import majority_vote_matrix
-from recenter.stats.bootstrap import cluster_bootstrap, cluster_sums, percentile_interval
+from recenter.stats.bootstrap import (
+    BootstrapConfig,
+    cluster_bootstrap,
+    cluster_sums,
+    none_if_nan,
+    percentile_interval,
+)
 from recenter.stats.classification import metrics_stack, unit_confusion
 
 VARIANT = re.compile(r"^(?P<base>.+)_(?P<variant>basic|optimized)$")

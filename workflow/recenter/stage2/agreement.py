@@ -16,26 +16,13 @@ import polars as pl
 
 from recenter.stage2.data import CONSENSUS, HUMAN, LLM, LabelMatrix
 from recenter.stats import agreement as ag
-from recenter.stats.bootstrap import cluster_bootstrap, cluster_sums, percentile_interval
-
-
-@dataclass(frozen=True)
-class BootstrapConfig:
-    replicates: int
-    seed: int
-    confidence: float
-
-    @classmethod
-    def from_mapping(cls, cfg) -> BootstrapConfig:
-        return cls(int(cfg["replicates"]), int(cfg["seed"]), float(cfg["confidence"]))
-
-    def kwargs(self) -> dict:
-        return {"replicates": self.replicates, "seed": self.seed, "confidence": self.confidence}
-
-
-def _nan_to_none(x) -> float | None:
-    x = float(x)
-    return None if np.isnan(x) else x
+from recenter.stats.bootstrap import (
+    BootstrapConfig,
+    cluster_bootstrap,
+    cluster_sums,
+    none_if_nan,
+    percentile_interval,
+)
 
 
 # ---- consensus ---------------------------------------------------------------------------
@@ -126,13 +113,13 @@ def relevance_rates(lm: LabelMatrix, consensus: np.ndarray, boot: BootstrapConfi
                 "rater_kind": kind,
                 "n": int(totals[j, 0]),
                 "n_relevant": int(totals[j, 1]),
-                "rate": _nan_to_none(res.estimate[j, 0]),
-                "ci_low": _nan_to_none(res.ci_low[j, 0]),
-                "ci_high": _nan_to_none(res.ci_high[j, 0]),
+                "rate": none_if_nan(res.estimate[j, 0]),
+                "ci_low": none_if_nan(res.ci_low[j, 0]),
+                "ci_high": none_if_nan(res.ci_high[j, 0]),
                 "n_common_with_consensus": None if is_cons else int(totals[j, 2]),
-                "ratio_to_consensus": None if is_cons else _nan_to_none(res.estimate[j, 1]),
-                "ratio_ci_low": None if is_cons else _nan_to_none(res.ci_low[j, 1]),
-                "ratio_ci_high": None if is_cons else _nan_to_none(res.ci_high[j, 1]),
+                "ratio_to_consensus": None if is_cons else none_if_nan(res.estimate[j, 1]),
+                "ratio_ci_low": None if is_cons else none_if_nan(res.ci_low[j, 1]),
+                "ratio_ci_high": None if is_cons else none_if_nan(res.ci_high[j, 1]),
             }
         )
     table = pl.DataFrame(rows, schema=_RATE_SCHEMA)
@@ -214,9 +201,9 @@ def kappa_analysis(lm: LabelMatrix, boot: BootstrapConfig) -> KappaResult:
                     "kind_a": lm.kinds[i],
                     "rater_b": b,
                     "kind_b": lm.kinds[j],
-                    "kappa": _nan_to_none(res.estimate[i, j]),
-                    "ci_low": _nan_to_none(res.ci_low[i, j]),
-                    "ci_high": _nan_to_none(res.ci_high[i, j]),
+                    "kappa": none_if_nan(res.estimate[i, j]),
+                    "ci_low": none_if_nan(res.ci_low[i, j]),
+                    "ci_high": none_if_nan(res.ci_high[i, j]),
                     "n": int(n_pair[i, j]),
                 }
             )
@@ -234,9 +221,9 @@ def kappa_analysis(lm: LabelMatrix, boot: BootstrapConfig) -> KappaResult:
             {
                 "group": g,
                 "statistic": "mean pairwise Cohen's kappa",
-                "estimate": _nan_to_none(est),
-                "ci_low": _nan_to_none(low),
-                "ci_high": _nan_to_none(high),
+                "estimate": none_if_nan(est),
+                "ci_low": none_if_nan(low),
+                "ci_high": none_if_nan(high),
                 "n_raters": len({k for p in pairs[g] for k in p}),
                 "n_pairs": len(pairs[g]),
                 "n": n_items,
@@ -264,11 +251,11 @@ def _alpha_row(lm: LabelMatrix, members: np.ndarray, name: str, boot: BootstrapC
     if result.reason is None:
         sums = cluster_sums(unit, lm.clusters, lm.n_clusters)
         res = cluster_bootstrap(sums, ag.alpha_binary_from_sums, **boot.kwargs())
-        low, high = _nan_to_none(res.ci_low), _nan_to_none(res.ci_high)
+        low, high = none_if_nan(res.ci_low), none_if_nan(res.ci_high)
     return {
         "group": name,
         "statistic": "Krippendorff's alpha (nominal)",
-        "estimate": _nan_to_none(result.alpha),
+        "estimate": none_if_nan(result.alpha),
         "ci_low": low,
         "ci_high": high,
         "n_raters": int(members.sum()),
@@ -355,9 +342,9 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
                 "stage": "2 relevance matching",
                 "comparison": c,
                 "statistic": s,
-                "estimate": _nan_to_none(e),
-                "ci_low": _nan_to_none(lo),
-                "ci_high": _nan_to_none(hi),
+                "estimate": none_if_nan(e),
+                "ci_low": none_if_nan(lo),
+                "ci_high": none_if_nan(hi),
             }
             for c, s, e, lo, hi in rows
         ],

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from recenter.stage2.agreement import BootstrapConfig, _nan_to_none
-from recenter.stats.bootstrap import cluster_bootstrap, cluster_sums
+from recenter.stats.bootstrap import BootstrapConfig, cluster_bootstrap, cluster_sums, none_if_nan
 from recenter.stats.classification import (
     METRICS,
     average_precision,
@@ -45,12 +44,12 @@ def alignment_row(
     ap = average_precision(scores[scored], consensus[scored]) if scored.any() else np.nan
     row: dict = {"system": system, "kind": kind, "n": tp + fp + fn + tn}
     for k, m in enumerate(METRICS):
-        row[m] = _nan_to_none(res.estimate[k])
-        row[f"{m}_ci_low"] = _nan_to_none(res.ci_low[k])
-        row[f"{m}_ci_high"] = _nan_to_none(res.ci_high[k])
+        row[m] = none_if_nan(res.estimate[k])
+        row[f"{m}_ci_low"] = none_if_nan(res.ci_low[k])
+        row[f"{m}_ci_high"] = none_if_nan(res.ci_high[k])
     row.update(
         {
-            "average_precision": _nan_to_none(ap),
+            "average_precision": none_if_nan(ap),
             "n_scored": int(scored.sum()),
             "tp": tp,
             "fp": fp,

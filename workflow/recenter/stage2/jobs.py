@@ -11,7 +11,7 @@ import polars as pl
 
 from recenter.outputs import atomic_write, write_table
 from recenter.stage2 import agreement, alignment, baselines, data
-from recenter.stage2.agreement import BootstrapConfig
+from recenter.stats.bootstrap import BootstrapConfig
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from recenter.stage2.agreement import BootstrapConfig
 from recenter.stage3.data import NEUTRAL, SCALE, Units
 from recenter.stats import ratings as rs
+from recenter.stats.bootstrap import BootstrapConfig
 
 ALL = "all generators"
 HUMANS = "humans (mean per unit)"

@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 
 from recenter.outputs import atomic_write, write_table
-from recenter.stage2.agreement import BootstrapConfig
 from recenter.stage3 import analysis, data
+from recenter.stats.bootstrap import BootstrapConfig
 
 log = logging.getLogger(__name__)
 

@@ -100,8 +100,18 @@ def krippendorff_alpha_nominal(reliability) -> AlphaResult:
     group has fewer than two raters, no unit has two labels, or every label is the same value
     (alpha = 0/0; never forced to 1).
     """
+    return krippendorff_alpha(reliability, level_of_measurement="nominal")
+
+
+def krippendorff_alpha(reliability, **options) -> AlphaResult:
+    """``krippendorff.alpha`` of raters × units ``reliability`` (NaN missing) with ``options``
+    (``level_of_measurement`` is required: the package's default is interval), or NaN with
+    the reason instead of the package's exceptions: fewer than two raters, no unit with two
+    labels, or a single value used (alpha = 0/0, never forced to 1)."""
     import krippendorff
 
+    if "level_of_measurement" not in options:
+        raise TypeError("pass level_of_measurement explicitly (the package defaults to interval)")
     data = np.asarray(reliability, dtype=float)
     if data.ndim != 2 or data.shape[0] < 2:
         n = 0 if data.ndim != 2 else data.shape[0]
@@ -112,8 +122,7 @@ def krippendorff_alpha_nominal(reliability) -> AlphaResult:
     values = np.unique(data[:, pairable][~np.isnan(data[:, pairable])])
     if values.size < 2:
         return AlphaResult(float("nan"), "every label is the same value (alpha undefined)")
-    value = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
-    return AlphaResult(float(value))
+    return AlphaResult(float(krippendorff.alpha(reliability_data=data, **options)))
 
 
 def alpha_binary_unit_stats(labels):

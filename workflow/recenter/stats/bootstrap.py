@@ -70,6 +70,28 @@ def resample_counts(
 
 
 @dataclass(frozen=True)
+class BootstrapConfig:
+    """Replicates, seed and confidence level of a bootstrap (config section ``bootstrap``)."""
+
+    replicates: int
+    seed: int
+    confidence: float
+
+    @classmethod
+    def from_mapping(cls, cfg) -> BootstrapConfig:
+        return cls(int(cfg["replicates"]), int(cfg["seed"]), float(cfg["confidence"]))
+
+    def kwargs(self) -> dict:
+        return {"replicates": self.replicates, "seed": self.seed, "confidence": self.confidence}
+
+
+def none_if_nan(x) -> float | None:
+    """``float(x)``, or None (an empty table cell) when it is NaN: undefined, never 0."""
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+@dataclass(frozen=True)
 class BootstrapResult:
     """Point estimate, percentile interval and the replicates of a statistic."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recenter.stats.agreement import AlphaResult
+from recenter.stats.agreement import AlphaResult, krippendorff_alpha
 
 
 def unit_coincidences(labels, n_categories: int) -> np.ndarray:
@@ -72,21 +72,6 @@ def krippendorff_alpha_ordinal(reliability, n_categories: int) -> AlphaResult:
     nobody used do not change alpha). NaN with a reason instead of the package's exceptions
     when there are fewer than two raters, no unit has two labels, or a single value is used.
     """
-    import krippendorff
-
-    data = np.asarray(reliability, dtype=float)
-    if data.ndim != 2 or data.shape[0] < 2:
-        n = 0 if data.ndim != 2 else data.shape[0]
-        return AlphaResult(float("nan"), f"needs at least 2 raters, group has {n}")
-    pairable = (~np.isnan(data)).sum(axis=0) >= 2
-    if not pairable.any():
-        return AlphaResult(float("nan"), "no unit was labelled by two raters of the group")
-    values = np.unique(data[:, pairable][~np.isnan(data[:, pairable])])
-    if values.size < 2:
-        return AlphaResult(float("nan"), "every label is the same value (alpha undefined)")
-    value = krippendorff.alpha(
-        reliability_data=data,
-        level_of_measurement="ordinal",
-        value_domain=list(range(n_categories)),
+    return krippendorff_alpha(
+        reliability, level_of_measurement="ordinal", value_domain=list(range(n_categories))
     )
-    return AlphaResult(float(value))

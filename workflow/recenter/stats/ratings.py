@@ -27,6 +27,7 @@ from recenter.stats.bootstrap import (
     percentile_interval,
     resample_counts,
 )
+from recenter.stats.ordinal import alpha_ordinal_from_coincidences, unit_coincidences
 
 
 # ---- Spearman's rho -----------------------------------------------------------------------
@@ -275,47 +276,19 @@ def pairwise_weighted_kappa_bootstrap(
 
 # ---- Krippendorff's ordinal alpha -----------------------------------------------------------
 def coincidence_unit_stats(ratings, categories) -> np.ndarray:
-    """Per-unit contribution to Krippendorff's coincidence matrix (units × K × K):
-    o_u[c, k] = (n_uc·n_uk − [c = k]·n_uc) / (m_u − 1) for units with m_u ≥ 2 values
-    (n_uc: values c in unit u), zero otherwise (Krippendorff 2011, "Computing Krippendorff's
-    Alpha-Reliability", §C). ``ratings``: units × raters, NaN = missing."""
-    ratings = np.asarray(ratings, dtype=float)
-    k = len(categories)
-    codes = category_codes(ratings, categories)
-    counts = np.stack([(codes == c).sum(axis=1) for c in range(k)], axis=1).astype(float)
-    m = counts.sum(axis=1)
-    outer = counts[:, :, None] * counts[:, None, :]
-    outer -= np.eye(k)[None] * counts[:, :, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        o = outer / (m - 1)[:, None, None]
-    return np.where((m >= 2)[:, None, None], o, 0.0)
-
-
-def ordinal_alpha_from_coincidence(o) -> np.ndarray:
-    """Krippendorff's alpha with the ordinal metric from coincidence matrices (..., K, K):
-    alpha = 1 − (n − 1)·Σ o_ck δ²_ck / Σ n_c n_k δ²_ck with δ²_ck = (Σ_{g=c..k} n_g −
-    (n_c + n_k)/2)² and n_c the margins of o (Krippendorff 2011). NaN when undefined (fewer
-    than two distinct values)."""
-    o = np.asarray(o, dtype=float)
-    nc = o.sum(axis=-1)  # (..., K)
-    n = nc.sum(axis=-1)
-    cum = np.cumsum(nc, axis=-1)
-    k = o.shape[-1]
-    lo = np.minimum(np.arange(k)[:, None], np.arange(k)[None, :])
-    hi = np.maximum(np.arange(k)[:, None], np.arange(k)[None, :])
-    before = np.where(lo > 0, np.take(cum, np.maximum(lo - 1, 0), axis=-1), 0.0)
-    between = np.take(cum, hi, axis=-1) - before  # Σ_{g=lo..hi} n_g, (..., K, K)
-    delta = (between - (nc[..., :, None] + nc[..., None, :]) / 2.0) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        do = (o * delta).sum(axis=(-2, -1))
-        de = (nc[..., :, None] * nc[..., None, :] * delta).sum(axis=(-2, -1))
-        alpha = 1.0 - (n - 1) * do / de
-    return np.where(de > 0, alpha, np.nan)
+    """Per-unit contribution to Krippendorff's coincidence matrix (units × K × K) of ratings on
+    the ordered scale ``categories`` (units × raters, NaN = missing); the formula lives in
+    recenter.stats.ordinal.unit_coincidences (Krippendorff 2011, §C)."""
+    codes = category_codes(ratings, categories).astype(float)
+    codes[codes < 0] = np.nan
+    return unit_coincidences(codes, len(categories))
 
 
 def ordinal_alpha(ratings, categories) -> float:
     """Krippendorff's ordinal alpha of units × raters ``ratings`` (NaN = missing)."""
-    return float(ordinal_alpha_from_coincidence(coincidence_unit_stats(ratings, categories).sum(0)))
+    return float(
+        alpha_ordinal_from_coincidences(coincidence_unit_stats(ratings, categories).sum(0))
+    )
 
 
 def ordinal_alpha_bootstrap(
@@ -328,7 +301,7 @@ def ordinal_alpha_bootstrap(
     sums = cluster_sums(unit, clusters, n_clusters)
     res = cluster_bootstrap(
         sums,
-        ordinal_alpha_from_coincidence,
+        alpha_ordinal_from_coincidences,
         replicates=replicates,
         seed=seed,
         confidence=confidence,
