@@ -6,8 +6,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from recenter.charts import prf_chart
+
 LABEL_COLORS = {"accepted": "#2ca02c", "uncertain": "#ff7f0e", "rejected": "#d62728"}
-KIND_COLORS = {"llm": "#d62728", "trained": "#9467bd"}
 
 
 def attribute_quality_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
@@ -94,43 +95,8 @@ def failure_modes_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
 
 def verifier_prf_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     """Table 2 as a figure: precision, recall and F1 of every verifier with intervals."""
-    rows = []
-    for r in table.iter_rows(named=True):
-        for m in ("precision", "recall", "f1"):
-            rows.append(
-                {
-                    "system": r["system"],
-                    "kind": r["kind"],
-                    "metric": m,
-                    "value": r[m],
-                    "ci_low": r[f"{m}_ci_low"],
-                    "ci_high": r[f"{m}_ci_high"],
-                    "n": r["n"],
-                }
-            )
-    order = table["system"].to_list()
-    present = [k for k in KIND_COLORS if k in set(table["kind"].to_list())]
-    y = alt.Y("system:N", sort=order, title=None)
-    points = (
-        alt.Chart()
-        .mark_point(filled=True, size=60)
-        .encode(
-            y=y,
-            x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1]), title=None),
-            color=alt.Color(
-                "kind:N",
-                scale=alt.Scale(domain=present, range=[KIND_COLORS[k] for k in present]),
-                title="verifier kind",
-            ),
-            tooltip=["system:N", "metric:N", alt.Tooltip("value:Q", format=".3f"), "n:Q"],
-        )
-    )
-    errs = alt.Chart().mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
-    return (
-        alt.layer(points, errs, data=alt.Data(values=rows))
-        .properties(width=200)
-        .facet(column=alt.Column("metric:N", sort=["precision", "recall", "f1"], title=None))
-        .properties(
-            title="Table 2: verifiers vs human 'problematic' label (95% cluster-bootstrap CI)"
-        )
+    return prf_chart(
+        table,
+        title="Table 2: verifiers vs human 'problematic' label (95% cluster-bootstrap CI)",
+        legend_title="verifier kind",
     )

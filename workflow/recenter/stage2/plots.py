@@ -6,22 +6,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-KIND_COLORS = {
-    "human": "#1f77b4",
-    "llm": "#d62728",
-    "consensus": "#2ca02c",
-    "baseline": "#7f7f7f",
-    "trained": "#9467bd",
-}
-
-
-def _color(kinds):
-    present = [k for k in KIND_COLORS if k in set(kinds)]
-    return alt.Color(
-        "kind:N",
-        scale=alt.Scale(domain=present, range=[KIND_COLORS[k] for k in present]),
-        title="rater kind",
-    )
+from recenter.charts import kind_color, prf_chart
 
 
 def relevance_rates_chart(rates: pl.DataFrame) -> alt.TopLevelMixin:
@@ -35,7 +20,7 @@ def relevance_rates_chart(rates: pl.DataFrame) -> alt.TopLevelMixin:
     bars = base.mark_bar().encode(
         y=y,
         x=alt.X("rate:Q", title="share of items marked relevant", scale=alt.Scale(domain=[0, 1])),
-        color=_color(df["kind"].to_list()),
+        color=kind_color(df["kind"].to_list()),
         tooltip=["rater:N", "kind:N", alt.Tooltip("rate:Q", format=".3f"), "n:Q"],
     )
     errs = base.mark_errorbar(ticks=True).encode(
@@ -96,33 +81,8 @@ def kappa_heatmap(matrix: pl.DataFrame) -> alt.TopLevelMixin:
 
 def relevance_prf_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     """Fig 4: precision, recall and F1 of every system against the human consensus."""
-    rows = []
-    for r in table.iter_rows(named=True):
-        for m in ("precision", "recall", "f1"):
-            rows.append(
-                {
-                    "system": r["system"],
-                    "kind": r["kind"],
-                    "metric": m,
-                    "value": r[m],
-                    "ci_low": r[f"{m}_ci_low"],
-                    "ci_high": r[f"{m}_ci_high"],
-                    "n": r["n"],
-                }
-            )
-    order = table["system"].to_list()
-    base = alt.Chart()
-    y = alt.Y("system:N", sort=order, title=None)
-    points = base.mark_point(filled=True, size=60).encode(
-        y=y,
-        x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1]), title=None),
-        color=_color(table["kind"].to_list()),
-        tooltip=["system:N", "metric:N", alt.Tooltip("value:Q", format=".3f"), "n:Q"],
-    )
-    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
-    return (
-        alt.layer(points, errs, data=alt.Data(values=rows))
-        .properties(width=200)
-        .facet(column=alt.Column("metric:N", sort=["precision", "recall", "f1"], title=None))
-        .properties(title="Fig 4: relevance votes vs human consensus (95% cluster-bootstrap CI)")
+    return prf_chart(
+        table,
+        title="Fig 4: relevance votes vs human consensus (95% cluster-bootstrap CI)",
+        legend_title="rater kind",
     )

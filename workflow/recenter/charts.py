@@ -1,0 +1,60 @@
+"""Chart pieces shared by the stages (altair; imported only by plotting jobs)."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+#: One colour per kind of rater or system, the same in every figure.
+KIND_COLORS = {
+    "human": "#1f77b4",
+    "llm": "#d62728",
+    "consensus": "#2ca02c",
+    "baseline": "#7f7f7f",
+    "trained": "#9467bd",
+}
+
+
+def kind_color(kinds, title: str = "rater kind") -> alt.Color:
+    """Colour encoding of the ``kind`` field, restricted to the kinds present."""
+    present = [k for k in KIND_COLORS if k in set(kinds)]
+    return alt.Color(
+        "kind:N",
+        scale=alt.Scale(domain=present, range=[KIND_COLORS[k] for k in present]),
+        title=title,
+    )
+
+
+def prf_chart(table: pl.DataFrame, *, title: str, legend_title: str) -> alt.TopLevelMixin:
+    """Precision, recall and F1 (columns ``<m>``, ``<m>_ci_low``, ``<m>_ci_high``) of every
+    ``system`` of ``table``, one panel per metric, points coloured by ``kind``, with intervals."""
+    rows = []
+    for r in table.iter_rows(named=True):
+        for m in ("precision", "recall", "f1"):
+            rows.append(
+                {
+                    "system": r["system"],
+                    "kind": r["kind"],
+                    "metric": m,
+                    "value": r[m],
+                    "ci_low": r[f"{m}_ci_low"],
+                    "ci_high": r[f"{m}_ci_high"],
+                    "n": r["n"],
+                }
+            )
+    order = table["system"].to_list()
+    base = alt.Chart()
+    y = alt.Y("system:N", sort=order, title=None)
+    points = base.mark_point(filled=True, size=60).encode(
+        y=y,
+        x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1]), title=None),
+        color=kind_color(table["kind"].to_list(), legend_title),
+        tooltip=["system:N", "metric:N", alt.Tooltip("value:Q", format=".3f"), "n:Q"],
+    )
+    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    return (
+        alt.layer(points, errs, data=alt.Data(values=rows))
+        .properties(width=200)
+        .facet(column=alt.Column("metric:N", sort=["precision", "recall", "f1"], title=None))
+        .properties(title=title)
+    )
