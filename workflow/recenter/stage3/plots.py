@@ -162,7 +162,8 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     base = alt.Chart(_data(models))
     x_title = "explicit-mention rate as generator (Clopper–Pearson CI)"
     y_title = "Δ as judge: mention − no mention (bootstrap CI)"
-    x = alt.X("mention_rate:Q", title=x_title)
+    x_axis = alt.Axis(labelFlush=False)  # flush end labels collided with their neighbours
+    x = alt.X("mention_rate:Q", title=x_title, axis=x_axis)
     yy = alt.Y("judge_delta:Q", title=y_title)
     points = base.mark_point(filled=True, size=80).encode(
         x=x,
@@ -174,7 +175,7 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         ],
     )
     xerr = base.mark_rule().encode(
-        x=alt.X("exact_ci_low:Q", title=x_title), x2="exact_ci_high:Q", y=yy
+        x=alt.X("exact_ci_low:Q", title=x_title, axis=x_axis), x2="exact_ci_high:Q", y=yy
     )
     yerr = base.mark_rule().encode(
         y=alt.Y("judge_delta_ci_low:Q", title=y_title), y2="judge_delta_ci_high:Q", x=x
