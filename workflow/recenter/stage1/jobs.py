@@ -14,10 +14,6 @@ from recenter.stats.bootstrap import BootstrapConfig
 
 log = logging.getLogger(__name__)
 
-BOOT_NOTE = (
-    "Intervals: {conf:.0%} percentile cluster bootstrap over users "
-    "({reps} replicates, seed {seed})."
-)
 REFERENCE_NOTE = (
     "Human label *problematic* = a strict majority of the attribute's annotators said "
     "uncertain or rejected (2 of 3 in the paper's design); a tie is not problematic "
@@ -26,7 +22,7 @@ REFERENCE_NOTE = (
 
 
 def _boot_note(boot: BootstrapConfig) -> str:
-    return BOOT_NOTE.format(conf=boot.confidence, reps=boot.replicates, seed=boot.seed)
+    return boot.note("users")
 
 
 def _matrix(con) -> data.JudgmentMatrix:

@@ -15,14 +15,9 @@ from recenter.stats.bootstrap import BootstrapConfig
 
 log = logging.getLogger(__name__)
 
-BOOT_NOTE = (
-    "Intervals: {conf:.0%} percentile cluster bootstrap over user-prompt pairs "
-    "({reps} replicates, seed {seed})."
-)
-
 
 def _boot_note(boot: BootstrapConfig) -> str:
-    return BOOT_NOTE.format(conf=boot.confidence, reps=boot.replicates, seed=boot.seed)
+    return boot.note("user-prompt pairs")
 
 
 def _human_llm_matrix(con) -> tuple[pl.DataFrame, data.LabelMatrix, np.ndarray]:

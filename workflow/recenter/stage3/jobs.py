@@ -15,14 +15,9 @@ from recenter.stats.bootstrap import BootstrapConfig
 
 log = logging.getLogger(__name__)
 
-BOOT_NOTE = (
-    "Intervals: {conf:.0%} percentile cluster bootstrap over response items "
-    "({reps} replicates, seed {seed})."
-)
-
 
 def _boot_note(boot: BootstrapConfig) -> str:
-    return BOOT_NOTE.format(conf=boot.confidence, reps=boot.replicates, seed=boot.seed)
+    return boot.note("response items")
 
 
 def with_p_text(table: pl.DataFrame) -> pl.DataFrame:

@@ -84,6 +84,14 @@ class BootstrapConfig:
     def kwargs(self) -> dict:
         return {"replicates": self.replicates, "seed": self.seed, "confidence": self.confidence}
 
+    def note(self, clusters: str) -> str:
+        """The sentence a table's notes carry about its intervals; ``clusters`` names what was
+        resampled (users, user-prompt pairs, response items)."""
+        return (
+            f"Intervals: {self.confidence:.0%} percentile cluster bootstrap over {clusters} "
+            f"({self.replicates} replicates, seed {self.seed})."
+        )
+
 
 def none_if_nan(x) -> float | None:
     """``float(x)``, or None (an empty table cell) when it is NaN: undefined, never 0."""
