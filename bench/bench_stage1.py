@@ -11,18 +11,9 @@ verifier row and Table 1's TF-IDF diversity. Prints one line per step, best of `
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_of
 
 
 def main() -> None:

@@ -11,29 +11,16 @@ alignment bootstrap. Prints one line per step with the best of ``--repeat`` runs
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_of
 
 
 def main() -> None:
+    from recenter.stage2.agreement import relevance_rates
     from recenter.stage2.data import LabelMatrix
     from recenter.stats import agreement as ag
-    from recenter.stats.bootstrap import (
-        BootstrapConfig,
-        cluster_bootstrap,
-        cluster_sums,
-        relevance_rates,
-    )
+    from recenter.stats.bootstrap import BootstrapConfig, cluster_bootstrap, cluster_sums
     from recenter.stats.classification import metrics_stack, unit_confusion
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
