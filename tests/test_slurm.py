@@ -1,0 +1,87 @@
+"""The same DAG on a real SLURM cluster: the fixture study run through
+workflow/profiles/slurm (snakemake-executor-plugin-slurm, jobs submitted with sbatch to the
+single-node cluster that `.ci/slurm-cluster.sh start` brings up) gives results byte-identical
+to a local run.
+
+Needs a running cluster (``sinfo`` answers with a node that takes jobs; SLURM_CONF names its
+configuration). Outside CI the test skips saying why; in CI (CI=true), where .ci/run starts the
+cluster, its absence is a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_workflow import digests
+
+from conftest import REPO, add_study, make_workdir, run_snakemake
+
+pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
+
+SLURM_CONF_DEFAULT = Path(os.environ.get("RECENTER_SLURM_DIR", "/tmp/recenter-slurm")) / (
+    "slurm.conf"
+)
+
+
+def _cluster_env() -> dict[str, str]:
+    """Environment that reaches the cluster, or skip (fail in CI) saying what is missing."""
+    env = dict(os.environ)
+    if "SLURM_CONF" not in env and SLURM_CONF_DEFAULT.is_file():
+        env["SLURM_CONF"] = str(SLURM_CONF_DEFAULT)
+    why = None
+    if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
+        why = "SLURM's client commands (sbatch, sinfo) are not installed"
+    else:
+        proc = subprocess.run(
+            ["sinfo", "-h", "-o", "%T"], env=env, capture_output=True, text=True, timeout=30
+        )
+        states = proc.stdout.split()
+        if proc.returncode != 0 or not any(s in {"idle", "mixed", "allocated"} for s in states):
+            why = f"no SLURM node takes jobs (sinfo: {proc.stdout.strip() or proc.stderr.strip()})"
+    if why:
+        why += "; start one with `.ci/slurm-cluster.sh start`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    return env
+
+
+def test_fixture_study_on_slurm_matches_a_local_run(tmp_path: Path) -> None:
+    """Local run first; then, in the same directory (executed notebooks record the run's
+    folder) with every output, log and Snakemake's state removed, the SLURM run."""
+    env = _cluster_env()
+    workdir = make_workdir(tmp_path / "wf")
+    add_study(workdir)
+    run_snakemake(workdir, "--cores", "2", "--config", "study=study", check=True)
+    local = digests(workdir / "results")
+    assert local, "the local run wrote no results"
+    for generated in ("results", "data/processed", "logs", ".snakemake"):
+        shutil.rmtree(workdir / generated)
+
+    exe = Path(sys.executable).with_name("snakemake")
+    proc = subprocess.run(
+        [
+            str(exe),
+            "--profile",
+            str(REPO / "workflow/profiles/slurm"),
+            "--workflow-profile",
+            str(REPO / "workflow/profiles/default"),
+            "--config",
+            "study=study",
+        ],
+        cwd=workdir,
+        env={**env, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    # every job but the local `all` went through sbatch (the plugin logs each submission)
+    submitted = out.count("has been submitted with SLURM jobid")
+    assert submitted >= 30, out[-3000:]
+    assert digests(workdir / "results") == local
