@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup reproduce test lint format
+.PHONY: setup reproduce test lint format bench-scale
 .DEFAULT_GOAL := reproduce
 
 $(STAMP): requirements.lock pyproject.toml
@@ -34,3 +34,7 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n 2
+
+# Benchmarks are run by hand, never by `make test` (bench/README.md).
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py --scales 1 10 100 --cores 2

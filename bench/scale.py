@@ -1,0 +1,195 @@
+"""The whole DAG at several simulated scales: cold run, no-op re-run and a dropped-in model file.
+
+Run by hand (or `make bench-scale`), never by the test suite:
+
+    .venv/bin/python bench/scale.py --scales 1 10 100 --cores 2
+
+For each scale, in a fresh temporary workflow directory (Snakefile, workflow/ and notebooks/
+linked, config/ copied), with the scale set on the command line (`--config simulate="{scale: N}"`):
+
+1. cold: `snakemake --cores N` from nothing (simulate, ingest, every analysis, figure, notebook);
+2. no-op: the same command again (must do nothing);
+3. drop-in: one more relevance model file (a copy of an LLM's votes under a new name) and the same
+   command again.
+
+Per-job time and peak memory come from the `benchmark:` file each rule writes under
+`benchmarks/`; `peak_rss_mib` is the largest job's maximum resident set size (and, as a check,
+no smaller than what the kernel reports for the largest child process). Writes one row per
+scale to bench/results/scale.csv (columns in COLUMNS) with the machine it ran on, and prints
+the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "results" / "scale.csv"
+COLUMNS = [
+    "scale",
+    "judgments",
+    "jobs",
+    "wall_s",
+    "cpu_s",
+    "peak_rss_mib",
+    "slowest_rule",
+    "slowest_rule_s",
+    "noop_s",
+    "dropin_s",
+    "dropin_jobs",
+    "machine",
+]
+HUMAN_JUDGMENT_FILES = (
+    "attribute_judgments.jsonl",
+    "relevance_judgments.jsonl",
+    "response_ratings.jsonl",
+)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    system = f"{platform.system()} {platform.release()}"
+    return f"{model}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, {system}"
+
+
+def workdir(root: Path) -> Path:
+    root.mkdir(parents=True)
+    for name in ("Snakefile", "workflow", "notebooks"):
+        (root / name).symlink_to(REPO / name)
+    shutil.copytree(REPO / "config", root / "config")
+    return root
+
+
+def snakemake(wd: Path, cores: int, scale: int) -> tuple[float, str]:
+    exe = Path(sys.executable).with_name("snakemake")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(exe), "--cores", str(cores), "--config", f"simulate={{scale: {scale}}}"],
+        cwd=wd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"snakemake failed at scale {scale}:\n{proc.stderr[-4000:]}")
+    return wall, proc.stdout + proc.stderr
+
+
+def _number(text: str) -> float:
+    return float(text) if text not in ("", "NA", "-") else 0.0
+
+
+def benchmark_rows(wd: Path) -> list[dict]:
+    """Every job's benchmark record: rule, seconds, max RSS (MiB), CPU time (s). Rules write
+    benchmarks/<study>/<rule>.tsv, or benchmarks/<study>/<rule>/<wildcards>.tsv per job."""
+    rows = []
+    for path in sorted((wd / "benchmarks").rglob("*.tsv")):
+        rule = path.relative_to(wd / "benchmarks").parts[1].removesuffix(".tsv")
+        with path.open() as fh:
+            for rec in csv.DictReader(fh, delimiter="\t"):
+                rows.append(
+                    {
+                        "rule": rule,
+                        "s": float(rec["s"]),
+                        "max_rss": float(rec["max_rss"])
+                        if rec["max_rss"] not in ("", "NA")
+                        else 0.0,
+                        "cpu_time": float(rec["cpu_time"])
+                        if rec["cpu_time"] not in ("", "NA")
+                        else 0.0,
+                    }
+                )
+    return rows
+
+
+def jobs_run(log: str) -> int:
+    """Jobs Snakemake ran (the "N of N steps (100%) done" line), without the local `all`."""
+    done = [line for line in log.splitlines() if "steps (100%) done" in line]
+    if not done:
+        return 0
+    return int(done[-1].split(" of ")[1].split()[0]) - 1
+
+
+def one_scale(scale: int, cores: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"recenter-scale{scale}-") as tmp:
+        wd = workdir(Path(tmp) / "wf")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, log = snakemake(wd, cores, scale)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        jobs = benchmark_rows(wd)
+        slowest = max(jobs, key=lambda r: r["s"]) if jobs else {"rule": "", "s": float("nan")}
+        peak = max([r["max_rss"] for r in jobs] + [after.ru_maxrss / 1024])
+        raw = wd / "data" / "raw" / "simulated"
+        judgments = 0
+        for name in HUMAN_JUDGMENT_FILES:
+            with (raw / name).open("rb") as fh:
+                judgments += sum(1 for line in fh if line.strip())
+        noop_s, noop_log = snakemake(wd, cores, scale)
+        if "Nothing to be done" not in noop_log:
+            sys.exit(f"the no-op re-run at scale {scale} ran jobs:\n{noop_log[-3000:]}")
+        src = sorted((raw / "models" / "relevance" / "llm").glob("*.jsonl"))[0]
+        shutil.copy(src, src.with_name("dropin-model.jsonl"))
+        dropin_s, dropin_log = snakemake(wd, cores, scale)
+        return {
+            "scale": scale,
+            "judgments": judgments,
+            "jobs": jobs_run(log),
+            "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1),
+            "peak_rss_mib": round(peak),
+            "slowest_rule": slowest["rule"],
+            "slowest_rule_s": round(slowest["s"], 1),
+            "noop_s": round(noop_s, 1),
+            "dropin_s": round(dropin_s, 1),
+            "dropin_jobs": jobs_run(dropin_log),
+            "machine": machine(),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    rows = []
+    for scale in args.scales:
+        print(f"scale {scale} ...", file=sys.stderr, flush=True)
+        rows.append(one_scale(scale, args.cores))
+        print(
+            "  " + ", ".join(f"{k}={v}" for k, v in rows[-1].items() if k != "machine"),
+            file=sys.stderr,
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(args.out)
+    print(args.out.read_text(), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
