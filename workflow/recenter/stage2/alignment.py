@@ -2,7 +2,8 @@
 
 Metrics are computed on the items that have both a vote of the system and a consensus label
 (``n``); a system that covers only part of the items (a trained model on its test split, a pilot
-LLM on a sample) is scored on its own items. Intervals: cluster bootstrap over user-prompt pairs.
+LLM on a sample) is scored on its own items. Intervals: cluster bootstrap over users
+(stage2.data.CLUSTER).
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def _boot_note(boot: BootstrapConfig) -> str:
-    return boot.note("user-prompt pairs")
+    return boot.note(
+        "users (an attribute is judged in every pair of its user, so a user's pairs are dependent)"
+    )
 
 
 def _human_llm_matrix(con) -> tuple[pl.DataFrame, data.LabelMatrix, np.ndarray]:
