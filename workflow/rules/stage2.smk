@@ -100,7 +100,8 @@ rule stage2_kappa:
 rule stage2_gaps:
     input:
         db=lambda wc: analysis_db(wc.study),
-        raw=lambda wc: _s2_raters(wc.study),
+        raw=lambda wc: _s2_raters(wc.study)
+        + raw_paths(wc.study, "models/relevance/trained/*.jsonl"),
     output:
         csv=report(
             "results/{study}/tables/gaps_stage2.csv",

@@ -471,8 +471,10 @@ def solve() -> dict:
 def population(params: dict, weights: dict | None = None) -> dict:
     """Population values of all stages for a composition (default: the calibration's)."""
     weights = weights or calibration_weights()
+    s1 = model.stage1_population(params["stage1"], weights["stage1"])
+    s1["human_ceiling"] = dict(zip(design.HUMANS_S1, s1["human_ceiling"], strict=True))
     return {
-        "stage1": model.stage1_population(params["stage1"], weights["stage1"]),
+        "stage1": s1,
         "stage2": model.stage2_population(params["stage2"], weights["stage2"]),
         "stage3": model.stage3_population(params["stage3"], weights["stage3"])
         | {

@@ -136,6 +136,8 @@ def stage1_population(p: dict, weights: dict[str, float]) -> dict:
     pooled_tp = {v: 0.0 for v in p["verifiers"]}
     pooled_pair = np.zeros(3)
     pooled_prob = np.zeros(3)
+    pooled_ceiling_ref = np.zeros(3)  # P(both other annotators say problematic)
+    pooled_ceiling_tp = np.zeros(3)  # P(all three say problematic)
     for d, wt in sorted(weights.items()):
         share = wt / total
         q = p["mu"][d] + p["sigma_q"] * x
@@ -156,6 +158,9 @@ def stage1_population(p: dict, weights: dict[str, float]) -> dict:
             pooled_pair[k] += share * (w @ (prob[a] * prob[b]))
         for k in range(3):
             pooled_prob[k] += share * (w @ prob[k])
+            a, b = (i for i in range(3) if i != k)
+            pooled_ceiling_ref[k] += share * (w @ (prob[a] * prob[b]))
+            pooled_ceiling_tp[k] += share * (w @ (prob[0] * prob[1] * prob[2]))
         for v, vp in p["verifiers"].items():
             pv = ndtr(-vp["lambda"] * q - vp["t"])
             pooled_sys[v] += share * (w @ pv)
@@ -191,6 +196,18 @@ def stage1_population(p: dict, weights: dict[str, float]) -> dict:
             | {"flag_rate": float(pooled_sys[v])}
             for v in p["verifiers"]
         },
+        # annotator k against the strict majority of the other two (both problematic; a 1-1
+        # tie is not problematic), by annotator index
+        "human_ceiling": [
+            {
+                m: val
+                for m, val in binary_alignment(
+                    pooled_prob[k], pooled_ceiling_ref[k], pooled_ceiling_tp[k]
+                ).items()
+                if m in ("precision", "recall", "f1")
+            }
+            for k in range(3)
+        ],
     }
 
 
@@ -223,11 +240,19 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
     joint = {}
     cons = 0.0
     tp = dict.fromkeys(raters, 0.0)
+    ceil_ref = dict.fromkeys(humans, 0.0)  # P(both other humans vote relevant)
+    ceil_tp = dict.fromkeys(humans, 0.0)
     for c, wt in sorted(weights.items()):
         share = wt / total
         probs, gw = stage2_vote_probs(p, c)
         pc = majority_of_three(*(probs[h] for h in humans))
         cons += share * (gw * pc).sum()
+        if len(humans) == 3:
+            all3 = probs[humans[0]] * probs[humans[1]] * probs[humans[2]]
+            for h in humans:
+                a, b = (o for o in humans if o != h)
+                ceil_ref[h] += share * (gw * probs[a] * probs[b]).sum()
+                ceil_tp[h] += share * (gw * all3).sum()
         for r in raters:
             rate[r] += share * (gw * probs[r]).sum()
             tp[r] += share * (gw * probs[r] * pc).sum()
@@ -245,6 +270,13 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
         "kappa": dict(sorted(kappa.items())),
         "kappa_groups": {k: float(np.mean(v)) for k, v in groups.items() if v},
         "alignment": {r: binary_alignment(rate[r], cons, tp[r]) for r in raters if r not in humans},
+        # each human against the strict majority of the other two (both relevant; a 1-1 tie is
+        # not relevant, as in the consensus)
+        "human_ceiling": {
+            h: binary_alignment(rate[h], ceil_ref[h], ceil_tp[h])
+            for h in humans
+            if len(humans) == 3
+        },
     }
 
 
