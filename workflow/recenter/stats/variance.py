@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 FIT_METHOD = ["lbfgs"]
+RETRY_METHOD = ["powell", "lbfgs"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def nested_components(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = model.fit(reml=True, method=FIT_METHOD, start_params=start)
+        if not res.converged:  # mostly a component at its boundary 0: the slower Powell
+            res = model.fit(reml=True, method=RETRY_METHOD, start_params=start)
     variance = {top_name: float(np.asarray(res.cov_re)[0, 0])}
     for k, name in enumerate(names):
         variance[name] = float(res.vcomp[k])
