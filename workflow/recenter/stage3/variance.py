@@ -20,6 +20,7 @@ import polars as pl
 
 from recenter.stage3 import data
 from recenter.stats import variance
+from recenter.stats.bootstrap import none_if_nan
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +76,13 @@ def components(
     rows = variance.components_table(boot, confidence, counts)
     for r in rows:
         r["level"] = LEVELS[r["component"]]
-        r["moment_share"] = float(mom.share[r["component"]])
+        r["moment_share"] = none_if_nan(mom.share[r["component"]])
     table = pl.DataFrame(rows)
     first = ["component", "level", "n_levels", "share", "share_ci_low", "share_ci_high"]
     return table.select(first + [c for c in table.columns if c not in first])
 
 
-def notes(replicates: int, seed: int, confidence: float, n_dropped: int) -> str:
+def notes(replicates: int, seed: int, confidence: float, n_dropped: int, n_pairs: int) -> str:
     text = (
         "Linear mixed model of the human 1-5 ratings (statsmodels MixedLM, REML): fixed "
         "generator and annotator effects; a random intercept per user-prompt pair; variance "
@@ -92,7 +93,8 @@ def notes(replicates: int, seed: int, confidence: float, n_dropped: int) -> str:
         "moment estimator (mean products of centred ratings sharing a level), a cross-check. "
         f"Intervals: {confidence:.0%} percentile cluster bootstrap over user-prompt pairs "
         f"({replicates} replicates, seed {seed}), refitting the model on each; non-converged "
-        "refits are dropped (n_dropped). With 16 pairs per block the intervals are wide."
+        f"refits (after a retry with Powell) are dropped (n_dropped). {n_pairs} pairs: "
+        "the intervals are wide (16 pairs in the paper's design)."
     )
     if n_dropped > 0.01 * replicates:
         text += (
@@ -122,6 +124,6 @@ def variance_job(db: str, csv: str, md: str, replicates: int, seed: int, confide
         md,
         title="Stage 3: variance components of the human ratings",
         data_kind=kind,
-        notes=notes(replicates, seed, confidence, n_dropped),
+        notes=notes(replicates, seed, confidence, n_dropped, int(table["n_levels"][0])),
     )
     log.info("%s", table.select("component", "share").to_dicts())
