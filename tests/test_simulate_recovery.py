@@ -130,6 +130,20 @@ def _stage2(study) -> list[tuple[str, float, np.ndarray]]:
         boot = _prf_w(wt, votes[m], cons) | {"kappa": _kappa_w(wt, votes[m], cons)}
         for k in est:
             out.append((f"alignment.{m}.{k}", est[k], boot[k]))
+    for h in humans:  # human ceiling: h against both other humans relevant (a 1-1 tie is not)
+        a, b = (o for o in humans if o != h)
+        ref = votes[a] * votes[b]
+        p, r, f, _ = precision_recall_fscore_support(ref, votes[h], average="binary")
+        est = {
+            "accuracy": accuracy_score(ref, votes[h]),
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "kappa": cohen_kappa_score(ref, votes[h]),
+        }
+        boot = _prf_w(wt, votes[h], ref) | {"kappa": _kappa_w(wt, votes[h], ref)}
+        for k in est:
+            out.append((f"human_ceiling.{h}.{k}", est[k], boot[k]))
     return out
 
 
@@ -196,6 +210,13 @@ def _stage1(study) -> list[tuple[str, float, np.ndarray]]:
         boot = _prf_w(wt, flag, majority)
         for k, e in (("precision", p), ("recall", r), ("f1", f)):
             out.append((f"verifier.{v}.{k}", e, boot[k]))
+    for h in design.HUMANS_S1:  # human ceiling: h against both others problematic
+        a, b = (o for o in design.HUMANS_S1 if o != h)
+        ref = prob[a] * prob[b]
+        p, r, f, _ = precision_recall_fscore_support(ref, prob[h], average="binary")
+        boot = _prf_w(wt, prob[h], ref)
+        for k, e in (("precision", p), ("recall", r), ("f1", f)):
+            out.append((f"human_ceiling.{h}.{k}", e, boot[k]))
     return out
 
 
@@ -355,7 +376,7 @@ def _check(rows, label):
 
 def test_stage2_recovers_truth(study):
     rows = _compare(_stage2(study), study[1]["population"]["stage2"])
-    assert len(rows) == 10 + 1 + 28 + 3 + 7 * 5
+    assert len(rows) == 10 + 1 + 28 + 3 + 7 * 5 + 3 * 5
     _check(rows, "stage 2")
 
 
