@@ -83,14 +83,35 @@ def _mix(rng, weights: dict[str, float], n: int) -> np.ndarray:
     return np.array(names)[rng.choice(len(names), size=n, p=p / p.sum())]
 
 
+def _stage2_levels(n_users: int, n_attr: int, n_pairs: int) -> dict[str, np.ndarray]:
+    """Stage-2 design of the Monte Carlo: every user's n_attr attributes in each of the user's
+    n_pairs pairs (items = attribute x pair, nested in users), as level indices per item."""
+    u, a, q = np.meshgrid(np.arange(n_users), np.arange(n_attr), np.arange(n_pairs), indexing="ij")
+    return {
+        "user": u.ravel(),
+        "attribute": (u * n_attr + a).ravel(),
+        "pair": (u * n_pairs + q).ravel(),
+        "item": np.arange(u.size),
+    }
+
+
+def _nested(rng, levels: dict[str, np.ndarray], shares: dict[str, float]) -> np.ndarray:
+    """Sum over levels of sqrt(share) x an independent N(0, 1) effect per level member."""
+    out = np.zeros(len(levels["item"]))
+    for name, idx in levels.items():
+        out += np.sqrt(shares[name]) * rng.standard_normal(idx.max() + 1)[idx]
+    return out
+
+
 def test_stage2_population_matches_monte_carlo():
     rng = np.random.default_rng(101)
-    n = 400_000
     p = PARAMS["stage2"]
     weights = calibrate.calibration_weights()["stage2"]
+    lev = _stage2_levels(20_000, 5, 4)  # 400,000 items in 20,000 users
+    n = len(lev["item"])
     cat = _mix(rng, weights, n)
-    z = np.vectorize(p["category_mean"].get)(cat) + rng.standard_normal(n)
-    w = rng.standard_normal(n)
+    z = np.vectorize(p["category_mean"].get)(cat) + _nested(rng, lev, p["relevance_shares"])
+    w = _nested(rng, lev, p["shared_shares"])
     votes = {}
     for r, rp in p["raters"].items():
         votes[r] = (
@@ -116,11 +137,15 @@ def test_stage2_population_matches_monte_carlo():
 
 def test_stage1_population_matches_monte_carlo():
     rng = np.random.default_rng(102)
-    n = 400_000
+    n_users, per_user = 100_000, 4  # 400,000 attributes; a user's 4 share a user effect
+    n = n_users * per_user
     p = PARAMS["stage1"]
     weights = calibrate.calibration_weights()["stage1"]
-    dataset = _mix(rng, weights, n)
-    q = np.vectorize(p["mu"].get)(dataset) + p["sigma_q"] * rng.standard_normal(n)
+    user = np.repeat(np.arange(n_users), per_user)
+    dataset = _mix(rng, weights, n_users)[user]
+    user_effect = np.sqrt(p["user_share"]) * rng.standard_normal(n_users)
+    own = np.sqrt(1 - p["user_share"]) * rng.standard_normal(n)
+    q = np.vectorize(p["mu"].get)(dataset) + p["sigma_q"] * (user_effect[user] + own)
     y = q[:, None] + np.array(p["offsets"]) + rng.standard_normal((n, 3))
     accepted = y >= 0
     rejected = y < p["c_rej"]
@@ -140,6 +165,10 @@ def test_stage1_population_matches_monte_carlo():
         ]
     )
     assert kappa == pytest.approx(pop["human_pairwise_kappa_problematic"], abs=0.008)
+    # the user effect is there: attributes of one user are correlated in quality
+    a, b = q[0::per_user] - np.vectorize(p["mu"].get)(dataset[0::per_user]), q[1::per_user]
+    b = b - np.vectorize(p["mu"].get)(dataset[1::per_user])
+    assert np.corrcoef(a, b)[0, 1] == pytest.approx(p["user_share"], abs=0.02)
     for v in ("roberta-verifier", "gemma-4-31b_basic", "claude-sonnet-4.6_optimized"):
         vp = p["verifiers"][v]
         flag = (-vp["lambda"] * q - vp["t"] + rng.standard_normal(n) > 0).astype(int)
@@ -150,27 +179,132 @@ def test_stage1_population_matches_monte_carlo():
         ), v
 
 
+def _stage3_sample(rng, p: dict, n_pairs: int, units_per_item: int) -> dict:
+    """Stage-3 Monte Carlo with the study's structure: each pair answered by all 5 generators
+    (one response item each), ``units_per_item`` units per item, 3 annotators per unit.
+    Benefit = mu_g + pair + item + unit effects (independent normals, variances
+    sigma_b^2 x benefit_shares); human rating = cut(B + eta M + offset_h + e)."""
+    gens = sorted(p["mu_gen"])
+    n_items = n_pairs * len(gens)
+    item = np.repeat(np.arange(n_items), units_per_item)
+    pair = item // len(gens)
+    gen = np.array(gens)[item % len(gens)]
+    sd = {k: p["sigma_b"] * np.sqrt(v) for k, v in p["benefit_shares"].items()}
+    b = (
+        np.vectorize(p["mu_gen"].get)(gen)
+        + sd["pair"] * rng.standard_normal(n_pairs)[pair]
+        + sd["item"] * rng.standard_normal(n_items)[item]
+        + sd["unit"] * rng.standard_normal(len(item))
+    )
+    m = (rng.random(len(item)) < np.vectorize(p["mention_rate"].get)(gen)).astype(float)
+    lat = (b + p["eta_human"] * m)[:, None] + np.array(p["human_offsets"])[None, :]
+    noise = rng.standard_normal(lat.shape)
+    human = 1 + (lat[..., None] + noise[..., None] > np.array(p["cuts"])).sum(-1)
+    return {"gen": gen, "item": item, "pair": pair, "b": b, "m": m, "human": human}
+
+
+def _pair_moments(r: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """(sum, count) of r_i * r_j over ordered pairs i != j of observations in one group."""
+    sums = np.bincount(groups, weights=r)
+    sq = np.bincount(groups, weights=r * r)
+    n = np.bincount(groups).astype(float)
+    return float((sums**2 - sq).sum()), float((n**2 - n).sum())
+
+
+def test_stage3_variance_components_match_monte_carlo():
+    """The exact rating-scale components of model.stage3_variance_components against moment
+    estimates from a Monte Carlo of the nested design: ratings centred by generator x
+    annotator; pair = mean product of ratings of different items of one pair, item = of
+    different units of one item minus pair, unit = of two annotators on one unit minus both."""
+    rng = np.random.default_rng(104)
+    p = PARAMS["stage3"]
+    s3 = _stage3_sample(rng, p, n_pairs=40_000, units_per_item=4)
+    human = s3["human"].astype(float)
+    gens = np.unique(s3["gen"], return_inverse=True)[1]
+    n_units = human.shape[0]
+    cell = gens[:, None] * 3 + np.arange(3)[None, :]
+    means = np.bincount(cell.ravel(), weights=human.ravel()) / np.bincount(cell.ravel())
+    r = (human - means[cell]).ravel()
+    unit_id = np.repeat(np.arange(n_units), 3)
+    item_id = np.repeat(s3["item"], 3)
+    pair_id = np.repeat(s3["pair"], 3)
+    t_u, n_u = _pair_moments(r, unit_id)
+    t_i, n_i = _pair_moments(r, item_id)
+    t_p, n_p = _pair_moments(r, pair_id)
+    c_unit_level = t_u / n_u
+    c_item_level = (t_i - t_u) / (n_i - n_u)
+    c_pair_level = (t_p - t_i) / (n_p - n_i)
+    vc = model.stage3_variance_components(p, dict.fromkeys(sorted(p["mu_gen"]), 1.0))
+    got = vc["variance"]
+    assert c_pair_level == pytest.approx(got["pair"], abs=0.004)
+    assert c_item_level - c_pair_level == pytest.approx(got["item"], abs=0.005)
+    assert c_unit_level - c_item_level == pytest.approx(got["unit"], abs=0.005)
+    total = float(np.mean(r**2))
+    assert total - c_unit_level == pytest.approx(got["residual"], abs=0.01)
+    annot = human.mean(axis=0)
+    assert np.var(annot, ddof=1) == pytest.approx(got["annotator"], rel=0.1)
+    assert sum(vc["share"].values()) == pytest.approx(1.0)
+
+
+def test_stage2_variance_components_match_monte_carlo():
+    """model.stage2_variance_components for one text category against moments of a Monte
+    Carlo with the nested Stage-2 structure (user > attribute x pair > item) and the 3 humans'
+    calibrated thresholds: votes centred by annotator; user = mean product of votes sharing the
+    user only, attribute = sharing the attribute (other pair) minus user, pair = sharing the
+    pair (other attribute) minus user, item = two annotators on one item minus the three."""
+    rng = np.random.default_rng(105)
+    p = PARAMS["stage2"]
+    humans = list(design.HUMANS_S2)
+    m = p["category_mean"]["style"]
+    lev = _stage2_levels(6000, 20, 4)
+    z = m + _nested(rng, lev, p["relevance_shares"])
+    votes = np.column_stack(
+        [
+            p["raters"][h]["lambda"] * z - p["raters"][h]["t"] + rng.standard_normal(len(z)) > 0
+            for h in humans
+        ]
+    ).astype(float)
+    r = (votes - votes.mean(axis=0)).ravel()
+    rep = {k: np.repeat(v, 3) for k, v in lev.items()}
+    t = {k: _pair_moments(r, rep[k]) for k in rep}
+    same_item = t["item"]
+    share_user_only = (
+        t["user"][0] - t["attribute"][0] - t["pair"][0] + same_item[0],
+        t["user"][1] - t["attribute"][1] - t["pair"][1] + same_item[1],
+    )
+    c_u = share_user_only[0] / share_user_only[1]
+    c_ua = (t["attribute"][0] - same_item[0]) / (t["attribute"][1] - same_item[1])
+    c_up = (t["pair"][0] - same_item[0]) / (t["pair"][1] - same_item[1])
+    c_all = same_item[0] / same_item[1]
+    vc = model.stage2_variance_components(p, humans, m, p["relevance_shares"])["variance"]
+    assert c_u == pytest.approx(vc["user"], abs=0.002)
+    assert c_ua - c_u == pytest.approx(vc["attribute"], abs=0.002)
+    assert c_up - c_u == pytest.approx(vc["pair"], abs=0.002)
+    assert c_all - c_ua - c_up + c_u == pytest.approx(vc["item"], abs=0.003)
+    assert np.var(votes.mean(axis=0), ddof=1) == pytest.approx(vc["annotator"], rel=0.15)
+    assert float(np.mean(r**2)) - c_all == pytest.approx(vc["residual"], abs=0.005)
+
+
 def test_stage3_population_matches_monte_carlo():
     rng = np.random.default_rng(103)
-    n = 400_000
     p = PARAMS["stage3"]
     counts = calibrate.calibration_weights()["stage3"]
-    gen = _mix(rng, counts, n)
-    b = np.vectorize(p["mu_gen"].get)(gen) + p["sigma_b"] * rng.standard_normal(n)
-    m = (rng.random(n) < np.vectorize(p["mention_rate"].get)(gen)).astype(float)
+    s3 = _stage3_sample(rng, p, n_pairs=20_000, units_per_item=4)
+    gen, b, m, human = s3["gen"], s3["b"], s3["m"], s3["human"]
+    n = len(gen)
     cuts = np.array(p["cuts"])
 
     def rate(latent):
         return 1 + (latent[..., None] + rng.standard_normal(latent.shape)[..., None] > cuts).sum(-1)
 
-    human = rate(np.repeat((b + p["eta_human"] * m)[:, None], 3, axis=1))
     hmean = human.mean(axis=1)
     pop = model.stage3_population(p, counts)
     assert hmean.mean() == pytest.approx(pop["human_mean"], abs=0.01)
     assert (hmean <= 3).mean() == pytest.approx(pop["no_better_share"], abs=0.005)
-    assert spearmanr(human[:, 0], human[:, 1])[0] == pytest.approx(
-        pop["human_pairwise_spearman"], abs=0.008
-    )
+    pairwise = [spearmanr(human[:, a], human[:, c])[0] for a, c in ((0, 1), (0, 2), (1, 2))]
+    assert np.mean(pairwise) == pytest.approx(pop["human_pairwise_spearman"], abs=0.008)
+    wk = [cohen_kappa_score(human[:, a], human[:, c], weights="quadratic") for a, c in ((0, 1),)]
+    assert np.mean(wk) == pytest.approx(pop["human_pairwise_weighted_kappa_quadratic"], abs=0.03)
     delta_h = hmean[m == 1].mean() - hmean[m == 0].mean()
     assert delta_h == pytest.approx(pop["mention_delta"]["human"], abs=0.015)
     for j, jp in p["judges"].items():

@@ -12,8 +12,10 @@ with its truth in two ways:
    the spread of the miss count, so this bound is conservative only on average). The default
    seed's actual misses are printed (pytest -s) and documented in the simulator's README.
 
-Clusters follow paper.md's conventions: users (Stage 1), user-prompt pairs (Stage 2) and
-response items (Stage 3).
+Clusters are the independent units of the simulator's dependence structure (v2; see
+tests/test_simulate_clustering.py for why): users in Stage 1 and Stage 2 (an attribute is judged
+in every pair of its user) and user-prompt pairs in Stage 3 (the 5 generators answered the same
+pairs).
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def _stage2(study) -> list[tuple[str, float, np.ndarray]]:
     items = _read(root / "relevance_items.jsonl")
     ids = [i["item_id"] for i in items]
     pos = {iid: k for k, iid in enumerate(ids)}
-    pair = np.array([f"{i['user_id']}::{i['prompt_id']}" for i in items])
+    user = np.array([i["user_id"] for i in items])
     votes = {}
     for j in _read(root / "relevance_judgments.jsonl"):
         votes.setdefault(j["annotator_id"], np.zeros(len(ids)))[pos[j["item_id"]]] = j["relevant"]
@@ -88,7 +90,7 @@ def _stage2(study) -> list[tuple[str, float, np.ndarray]]:
             votes[m] = v
     humans = list(design.HUMANS_S2)
     cons = (sum(votes[h] for h in humans) >= 2).astype(float)
-    wt = _boot_weights(pair, 2)
+    wt = _boot_weights(user, 2)
     out = []
     for r, v in votes.items():
         out.append((f"relevance_rate.{r}", v.mean(), (wt @ v) / wt.sum(axis=1)))
@@ -128,6 +130,20 @@ def _stage2(study) -> list[tuple[str, float, np.ndarray]]:
         boot = _prf_w(wt, votes[m], cons) | {"kappa": _kappa_w(wt, votes[m], cons)}
         for k in est:
             out.append((f"alignment.{m}.{k}", est[k], boot[k]))
+    for h in humans:  # human ceiling: h against both other humans relevant (a 1-1 tie is not)
+        a, b = (o for o in humans if o != h)
+        ref = votes[a] * votes[b]
+        p, r, f, _ = precision_recall_fscore_support(ref, votes[h], average="binary")
+        est = {
+            "accuracy": accuracy_score(ref, votes[h]),
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "kappa": cohen_kappa_score(ref, votes[h]),
+        }
+        boot = _prf_w(wt, votes[h], ref) | {"kappa": _kappa_w(wt, votes[h], ref)}
+        for k in est:
+            out.append((f"human_ceiling.{h}.{k}", est[k], boot[k]))
     return out
 
 
@@ -194,6 +210,13 @@ def _stage1(study) -> list[tuple[str, float, np.ndarray]]:
         boot = _prf_w(wt, flag, majority)
         for k, e in (("precision", p), ("recall", r), ("f1", f)):
             out.append((f"verifier.{v}.{k}", e, boot[k]))
+    for h in design.HUMANS_S1:  # human ceiling: h against both others problematic
+        a, b = (o for o in design.HUMANS_S1 if o != h)
+        ref = prob[a] * prob[b]
+        p, r, f, _ = precision_recall_fscore_support(ref, prob[h], average="binary")
+        boot = _prf_w(wt, prob[h], ref)
+        for k, e in (("precision", p), ("recall", r), ("f1", f)):
+            out.append((f"human_ceiling.{h}.{k}", e, boot[k]))
     return out
 
 
@@ -212,10 +235,11 @@ def _spearman_boot(x, y, clusters, seed, stat=None):
 
 def _stage3(study) -> list[tuple[str, float, np.ndarray]]:
     root, _ = study
-    gen_of = {}
+    gen_of, pair_of = {}, {}
     for g in design.LLMS:
         for r in _read(root / f"models/generator/{g}.jsonl"):
             gen_of[r["response_item_id"]] = g
+            pair_of[r["response_item_id"]] = f"{r['user_id']}|{r['prompt_id']}"
     units = sorted(
         {(r["response_item_id"], r["attribute_id"]) for r in _read(root / "mention_flags.jsonl")}
     )
@@ -233,6 +257,7 @@ def _stage3(study) -> list[tuple[str, float, np.ndarray]]:
     for r in _read(root / "mention_flags.jsonl"):
         mention[pos[(r["response_item_id"], r["attribute_id"])]] = r["explicit_mention"]
     hmean = human.mean(axis=1)
+    item = np.array([pair_of[i] for i in item])  # the bootstrap cluster: the user-prompt pair
     wt = _boot_weights(item, 3)
     out = [("human_mean", hmean.mean(), (wt @ hmean) / wt.sum(axis=1))]
     for g in design.LLMS:
@@ -351,7 +376,7 @@ def _check(rows, label):
 
 def test_stage2_recovers_truth(study):
     rows = _compare(_stage2(study), study[1]["population"]["stage2"])
-    assert len(rows) == 10 + 1 + 28 + 3 + 7 * 5
+    assert len(rows) == 10 + 1 + 28 + 3 + 7 * 5 + 3 * 5
     _check(rows, "stage 2")
 
 

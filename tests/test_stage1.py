@@ -381,3 +381,55 @@ def test_failure_mode_figure_orders_ties_by_name(fixture_db):
         spec = plots.failure_modes_chart(table.sample(fraction=1.0, shuffle=True)).to_dict()
         sort = spec["layer"][0]["encoding"]["y"]["sort"]
         assert sort == sorted(data.CATEGORIES)
+
+
+# ---- human ceiling and paired verifier gap (issue 9) ---------------------------------------------
+def test_human_ceiling_rows_match_a_hand_computation(jm, raw):
+    """Each annotator against the strict majority of the two others (both problematic; a 1-1
+    tie is not problematic), computed from the JSON lines and scored with scikit-learn."""
+    rows = {r["system"][0]: r.row(0, named=True) for r in verifiers.human_ceiling_rows(jm, BOOT)}
+    annotators = sorted({a for labs in raw["labels"].values() for a in labs})
+    assert sorted(rows) == annotators
+    for a in annotators:
+        y, p = [], []
+        for labs in raw["labels"].values():
+            others = [v != "accepted" for k, v in labs.items() if k != a]
+            if a not in labs or not others:
+                continue
+            y.append(int(2 * sum(others) > len(others)))
+            p.append(int(labs[a] != "accepted"))
+        row = rows[a]
+        assert row["kind"] == "human" and row["n"] == len(y)
+        assert row["precision"] == pytest.approx(precision_score(y, p, zero_division=np.nan))
+        assert row["recall"] == pytest.approx(recall_score(y, p, zero_division=np.nan))
+        assert row["f1"] == pytest.approx(f1_score(y, p))
+        assert row["flag_rate"] == pytest.approx(np.mean(p))
+    table = verifiers.verifier_table(list(verifiers.human_ceiling_rows(jm, BOOT)))
+    assert table["kind"].unique().to_list() == ["human"]
+
+
+def test_verifier_gap_is_paired_on_common_attributes(fixture_db, jm, raw):
+    """The best-LLM-minus-best-trained F1 row uses only the attributes both verifiers scored:
+    drop three of the trained verifier's predictions and the gap equals the sklearn F1
+    difference on the remaining six attributes."""
+    with data.connect(fixture_db) as con:
+        llm = data.aligned(jm, data.load_verifier(con, "llm-a_basic"), "problematic")
+        trained = data.aligned(jm, data.load_verifier(con, "roberta-verifier"), "problematic")
+    trained[:3] = np.nan
+    votes = {("llm", "llm-a_basic"): llm, ("trained", "roberta-verifier"): trained}
+    f1 = {k: verifiers.verifier_f1_replicates(jm, v, BOOT) for k, v in votes.items()}
+    shares = quality.label_shares(jm, BOOT)
+    table, _ = verifiers.gaps_rows(
+        shares.gap_estimate, shares.gap_replicates, f1, BOOT, jm=jm, votes=votes
+    )
+    row = table.filter(pl.col("statistic") == "difference of F1").row(0, named=True)
+    ref = _reference(raw)
+    keep = [i for i in range(len(jm.attribute_ids)) if i >= 3]
+    y = [ref[jm.attribute_ids[i]] for i in keep]
+    want = f1_score(y, [int(llm[i]) for i in keep]) - f1_score(y, [int(trained[i]) for i in keep])
+    assert "paired on the 6 attributes" in row["comparison"]
+    assert row["estimate"] == pytest.approx(want)
+    assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
+    # unpaired (each F1 on its own attributes) would differ here
+    unpaired = f1[("llm", "llm-a_basic")][0] - f1[("trained", "roberta-verifier")][0]
+    assert unpaired != pytest.approx(want)

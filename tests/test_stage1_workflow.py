@@ -69,8 +69,10 @@ def _intervals_vs_truth(tables: Path, truth: dict) -> list[tuple[str, float, flo
     k = agree.filter(pl.col("statistic") == "mean pairwise Cohen's kappa").row(0, named=True)
     rows.append(("human kappa", t["human_pairwise_kappa_problematic"], k["ci_low"], k["ci_high"]))
     for r in pl.read_csv(tables / "tab2_verifiers.csv").iter_rows(named=True):
+        # human rows: the human ceiling (annotator vs the majority of the others)
+        truth = t["human_ceiling"] if r["kind"] == "human" else t["verifier"]
         for m in ("precision", "recall", "f1"):
-            value = t["verifier"][r["system"]][m]
+            value = truth[r["system"]][m]
             rows.append((f"{r['system']} {m}", value, r[f"{m}_ci_low"], r[f"{m}_ci_high"]))
     return rows
 
@@ -96,8 +98,9 @@ def test_simulated_default_recovers_truth(tmp_path):
     assert {r[0] for r in rows if r[0].endswith(" accepted")} == {
         f"{d} accepted" for d in t["acceptance_rate"]
     }
-    assert len(rows) == 3 * len(t["label_share"]) + 3 + len(t["failure_mode_share"]) + 1 + 3 * len(
-        t["verifier"]
+    n_systems = len(t["verifier"]) + len(t["human_ceiling"])  # + the human-ceiling rows
+    assert len(rows) == 3 * len(t["label_share"]) + 3 + len(t["failure_mode_share"]) + 1 + 3 * (
+        n_systems
     )
     misses = [r for r in rows if not (r[2] <= r[1] <= r[3])]
     print(f"{len(rows)} intervals, {len(misses)} miss the truth:", *misses, sep="\n  ")

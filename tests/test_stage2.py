@@ -356,3 +356,110 @@ def test_baseline_with_one_prompt_has_scores_but_no_votes(loaded):
     scores = data.label_vector(one, frame, "score")
     ref = average_precision_score(cons[labelled], scores[labelled])
     assert row["average_precision"] == pytest.approx(ref)
+
+
+# ---- human ceiling, paired system differences, the user cluster (issue 9) -------------------
+def _fixture_lines(name: str) -> list[dict]:
+    import json
+
+    with (FIXTURE_STUDY / name).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def test_stage2_bootstrap_cluster_is_the_user(loaded):
+    items, *_ = loaded
+    clusters, keys = data.item_clusters(items)
+    assert keys == sorted(items["user_id"].unique().to_list())
+    for code, user in zip(clusters, items["user_id"].to_list(), strict=True):
+        assert keys[code] == user
+
+
+def test_human_ceiling_rows_match_a_hand_computation(loaded):
+    """Each annotator against the strict majority of the other annotators' labels of the item
+    (a tie is not relevant), from the fixture's JSON lines, scored with scikit-learn."""
+    items, votes, *_ = loaded
+    humans = votes.filter(pl.col("rater_kind") == "human")
+    raters, kinds = data.rater_order(humans, kinds=("human",))
+    hm = data.label_matrix(items, humans, raters, kinds)
+    rows = {
+        r["system"][0]: r.row(0, named=True)
+        for r in alignment.human_ceiling_rows(
+            hm.labels, hm.raters, hm.clusters, hm.n_clusters, BOOT
+        )
+    }
+    by_item: dict[str, dict[str, bool]] = {}
+    for j in _fixture_lines("relevance_judgments.jsonl"):
+        by_item.setdefault(j["item_id"], {})[j["annotator_id"]] = j["relevant"]
+    assert sorted(rows) == sorted({a for labs in by_item.values() for a in labs})
+    for a, row in rows.items():
+        y, p = [], []
+        for labs in by_item.values():
+            others = [v for k, v in labs.items() if k != a]
+            if a in labs and others:
+                y.append(int(2 * sum(others) > len(others)))
+                p.append(int(labs[a]))
+        assert row["kind"] == "human" and row["n"] == len(y), a
+        assert row["accuracy"] == pytest.approx(accuracy_score(y, p)), a
+        assert row["f1"] == pytest.approx(f1_score(y, p)), a
+        assert row["kappa"] == pytest.approx(cohen_kappa_score(y, p)), a
+    table = alignment.alignment_table(
+        list(alignment.human_ceiling_rows(hm.labels, hm.raters, hm.clusters, hm.n_clusters, BOOT))
+    )
+    assert table["kind"].to_list() == ["human"] * len(rows)
+
+
+def test_leave_one_out_majority_ties_are_not_relevant():
+    labels = np.array([[1, 1, 0], [1, 0, 1], [0, 1, np.nan], [1, np.nan, np.nan]], float)
+    # column 0 vs the others: (1,0) tie -> 0; (0,1) tie -> 0; (1,nan) -> 1; no other -> NaN
+    got = alignment.leave_one_out_majority(labels, 0)
+    assert got[:3].tolist() == [0.0, 0.0, 1.0] and np.isnan(got[3])
+
+
+def test_paired_difference_uses_common_items_and_joint_replicates():
+    """F1(A) - F1(B) on the items both scored equals the sklearn difference there, and its
+    replicates equal the difference of the two systems' F1 replicates bootstrapped separately
+    on the same common items with the same seed (the same resampled clusters)."""
+    rng = np.random.default_rng(3)
+    n = 400
+    clusters = np.repeat(np.arange(40), 10)
+    ref = (rng.random(n) < 0.3).astype(float)
+    a = np.where(rng.random(n) < 0.8, ref, 1 - ref)
+    b = np.where(rng.random(n) < 0.7, ref, 1 - ref)
+    a[:50] = np.nan  # A did not score the first 50 items, B not items 50..99
+    b[50:100] = np.nan
+    d = alignment.paired_difference(a, b, ref, clusters, 40, BOOT)
+    both = ~np.isnan(a) & ~np.isnan(b)
+    want = f1_score(ref[both], a[both]) - f1_score(ref[both], b[both])
+    assert d["n"] == 300 and d["estimate"] == pytest.approx(want)
+    from recenter.stats.bootstrap import cluster_bootstrap, cluster_sums
+    from recenter.stats.classification import metrics_stack, unit_confusion
+
+    f1 = []
+    for v in (a, b):
+        s = cluster_sums(unit_confusion(np.where(both, v, np.nan), ref), clusters, 40)
+        f1.append(cluster_bootstrap(s, metrics_stack, **BOOT.kwargs()).replicates[:, 3])
+    low, high = np.quantile(f1[0] - f1[1], [0.025, 0.975])
+    assert (d["ci_low"], d["ci_high"]) == pytest.approx((low, high))
+    # scoring each system on its own items gives a different (unpaired) difference
+    unpaired = f1_score(ref[~np.isnan(a)], a[~np.isnan(a)]) - f1_score(
+        ref[~np.isnan(b)], b[~np.isnan(b)]
+    )
+    assert unpaired != pytest.approx(want, abs=1e-6)
+
+
+def test_llm_minus_trained_rows_pick_the_best_trained_model():
+    rng = np.random.default_rng(4)
+    n = 300
+    clusters = np.repeat(np.arange(30), 10)
+    ref = (rng.random(n) < 0.3).astype(float)
+    good = np.where(rng.random(n) < 0.9, ref, 1 - ref)
+    poor = np.where(rng.random(n) < 0.6, ref, 1 - ref)
+    llm = {"m1": np.where(rng.random(n) < 0.75, ref, 1 - ref)}
+    rows, notes = alignment.llm_minus_trained_rows(
+        llm, {"good": good, "poor": poor}, ref, clusters, 30, BOOT
+    )
+    assert not notes and len(rows) == 1
+    assert "best trained model (good)" in rows[0]["comparison"]
+    want = f1_score(ref, llm["m1"]) - f1_score(ref, good)
+    assert rows[0]["estimate"] == pytest.approx(want)
+    assert alignment.llm_minus_trained_rows(llm, {}, ref, clusters, 30, BOOT)[0] == []

@@ -100,7 +100,8 @@ rule stage2_kappa:
 rule stage2_gaps:
     input:
         db=lambda wc: analysis_db(wc.study),
-        raw=lambda wc: _s2_raters(wc.study),
+        raw=lambda wc: _s2_raters(wc.study)
+        + raw_paths(wc.study, "models/relevance/trained/*.jsonl"),
     output:
         csv=report(
             "results/{study}/tables/gaps_stage2.csv",
@@ -242,3 +243,28 @@ rule stage2_figure_relevance_prf:
         chart="fig4_relevance_prf",
     script:
         "../scripts/stage2_figure.py"
+
+
+register_output(
+    "stage2_variance_components",
+    paths=lambda s: _s2_table(s, "stage2_variance_components"),
+    requires=_S2_CORE_FILES,
+)
+
+
+rule stage2_variance_components:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: _s2_core(wc.study),
+    output:
+        csv="results/{study}/tables/stage2_variance_components.csv",
+        md="results/{study}/tables/stage2_variance_components.md",
+    log:
+        "logs/{study}/stage2_variance_components.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+        replicates=config["bootstrap"]["replicates"],
+    script:
+        "../scripts/stage2_variance_components.py"

@@ -298,3 +298,29 @@ rule stage3_figure_mention_vs_penalty:
         chart="fig7_mention_vs_penalty",
     script:
         "../scripts/stage3_figure.py"
+
+
+register_output(
+    "stage3_variance_components",
+    paths=lambda s: _s3_table(s, "stage3_variance_components"),
+    requires=_s3_needs(*S3_HUMAN_FILES),
+)
+
+
+rule stage3_variance_components:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: _s3_raw(wc.study),
+    output:
+        csv="results/{study}/tables/stage3_variance_components.csv",
+        md="results/{study}/tables/stage3_variance_components.md",
+    log:
+        "logs/{study}/stage3_variance_components.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        bootstrap=config["bootstrap"],
+        # REML refits take about a second each: fewer replicates than the other bootstraps
+        replicates=config["variance_components"]["replicates"],
+    script:
+        "../scripts/stage3_variance_components.py"

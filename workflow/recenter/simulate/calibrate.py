@@ -125,15 +125,28 @@ FIXED = {
             "other": 0.037,
         },
         "real_datasets": ["wildchat"],
+        # share of the quality variance sigma_q^2 that is a user effect (shared by all of a
+        # user's attributes); the rest is the attribute's own
+        "user_share": 0.3,
     },
     "stage2": {
         # mean latent relevance per text category (style attribute; topical attribute whose
         # topic is the prompt's / in the prompt's topic group / elsewhere)
         "category_mean": {"same": 2.2, "related": 0.9, "style": 0.7, "unrelated": 0.0},
         "human_rate_spread": [-0.02, 0.0, 0.02],
+        # split of the unit variance of the latent relevance R (Z = m_c + R) into a user effect,
+        # an attribute effect (shared by the attribute's items in all of its user's pairs), a
+        # user-prompt pair effect and the item's own part; and of the LLM-shared latent W
+        "relevance_shares": {"user": 0.10, "attribute": 0.25, "pair": 0.15, "item": 0.50},
+        "shared_shares": {"user": 0.0, "attribute": 0.25, "pair": 0.15, "item": 0.60},
     },
     "stage3": {
         "outer_step": 1.2,  # latent distance between cut points 1|2 and 2|3 (and 3|4 and 4|5)
+        # split of the benefit variance sigma_b^2 into a user-prompt pair effect (shared by the
+        # 5 generators' responses to the pair), a response-item effect and the unit's own part
+        "benefit_shares": {"pair": 0.35, "item": 0.25, "unit": 0.40},
+        # leniency of the 3 human annotators (added to the latent before the cuts)
+        "human_offsets": [-0.2, 0.0, 0.2],
         "mention_rate": {
             "claude-sonnet-4.6": 0.05,
             "gpt-5.4": 0.20,
@@ -223,6 +236,7 @@ def _solve_stage1() -> dict:
         "verifiers": {},
         "failure_mode_share": fixed["failure_mode_share"],
         "real_datasets": fixed["real_datasets"],
+        "user_share": fixed["user_share"],
     }
     ref = model.stage1_population(p, weights)["majority_problematic_share"]
     total = sum(weights.values())
@@ -281,7 +295,13 @@ def _stage2_params(theta, fixed) -> dict:
         lam = lam_c if llm == "claude-sonnet-4.6" else lam_l
         raters[llm] = {"kind": "llm", "lambda": lam, "gamma": gam_l}
         raters[llm]["t"] = threshold(lam, gam_l, target("stage2", f"relevance_rate.{llm}"))
-    return {"category_mean": dict(cat), "raters": raters, "_threshold": threshold}
+    return {
+        "category_mean": dict(cat),
+        "raters": raters,
+        "relevance_shares": dict(fixed["relevance_shares"]),
+        "shared_shares": dict(fixed["shared_shares"]),
+        "_threshold": threshold,
+    }
 
 
 def _solve_stage2() -> dict:
@@ -321,7 +341,7 @@ def _solve_stage2() -> dict:
 
         def f1_of(lam, name=name, rate=rate):
             pp = {
-                "category_mean": p["category_mean"],
+                **{k: v for k, v in p.items() if k != "raters"},
                 "raters": {k: v for k, v in p["raters"].items() if v["kind"] == "human"}
                 | {name: {"kind": "trained", "lambda": lam, "gamma": 0.0}},
             }
@@ -364,6 +384,8 @@ def _solve_stage3() -> dict:
             "eta_human": theta[6],
             "cuts": _cuts(theta[7], fixed["outer_step"]),
             "mention_rate": fixed["mention_rate"],
+            "human_offsets": list(fixed["human_offsets"]),
+            "benefit_shares": dict(fixed["benefit_shares"]),
             "judges": {},
             "reward_models": {},
         }
@@ -449,10 +471,17 @@ def solve() -> dict:
 def population(params: dict, weights: dict | None = None) -> dict:
     """Population values of all stages for a composition (default: the calibration's)."""
     weights = weights or calibration_weights()
+    s1 = model.stage1_population(params["stage1"], weights["stage1"])
+    s1["human_ceiling"] = dict(zip(design.HUMANS_S1, s1["human_ceiling"], strict=True))
     return {
-        "stage1": model.stage1_population(params["stage1"], weights["stage1"]),
+        "stage1": s1,
         "stage2": model.stage2_population(params["stage2"], weights["stage2"]),
-        "stage3": model.stage3_population(params["stage3"], weights["stage3"]),
+        "stage3": model.stage3_population(params["stage3"], weights["stage3"])
+        | {
+            "variance_components": model.stage3_variance_components(
+                params["stage3"], weights["stage3"]
+            )
+        },
     }
 
 

@@ -7,7 +7,7 @@ design (paper.md) with fresh draws and its own ids, so every count is k times th
 from __future__ import annotations
 
 #: Version of the generator; part of study.json's ``source`` and truth.json.
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "2.0.0"
 
 #: The five LLMs of the paper: Stage-2 raters, Stage-1 verifiers, Stage-3 generators and judges.
 LLMS = ("claude-sonnet-4.6", "gemma-4-31b", "gpt-5.4", "llama-3.3-70b", "qwen3.5-27b")

@@ -215,7 +215,10 @@ def _block(seed: int, scale: int, b: int, w: _Writer, comp: _Composition) -> Non
     a_user = np.array([a[1] for a in attrs])
     a_dataset = np.array([DATASETS.index(users[u][1]) for u in a_user])
     mu = np.array([p1["mu"][d] for d in DATASETS])[a_dataset]
-    quality = mu + p1["sigma_q"] * rng.standard_normal(n_attr)
+    # quality = dataset mean + user effect (shared by the user's attributes) + own part
+    user_effect = np.sqrt(p1["user_share"]) * rng.standard_normal(len(users))
+    own = np.sqrt(1.0 - p1["user_share"]) * rng.standard_normal(n_attr)
+    quality = mu + p1["sigma_q"] * (user_effect[a_user] + own)
     conf = 0.4 + 0.6 * ndtr(
         0.6 * (quality - mu) / p1["sigma_q"] + 0.8 * rng.standard_normal(n_attr)
     )
@@ -352,9 +355,27 @@ def _block(seed: int, scale: int, b: int, w: _Writer, comp: _Composition) -> Non
     for c in CATEGORIES:
         comp.categories[c] += int((category == CATEGORIES.index(c)).sum())
     rng = stream(seed, "relevance", b)
+    item_user = np.array(item_user)
+    item_pair = np.concatenate([np.full(len(it), k) for k, (_p, _u, it) in enumerate(pairs)])
+    levels = {  # the level each item belongs to, as indices into that level's effects
+        "user": item_user,
+        "attribute": item_attr,
+        "pair": item_pair,
+        "item": np.arange(n_items),
+    }
+    sizes_of = {"user": len(users), "attribute": n_attr, "pair": len(pairs), "item": n_items}
+
+    def nested_latent(shares: dict[str, float]) -> np.ndarray:
+        # sum over levels of sqrt(share) x a N(0, 1) effect per level member: variance 1
+        out = np.zeros(n_items)
+        for lev in ("user", "attribute", "pair", "item"):
+            effect = rng.standard_normal(sizes_of[lev])
+            out += np.sqrt(shares[lev]) * effect[levels[lev]]
+        return out
+
     z = np.array([p2["category_mean"][c] for c in CATEGORIES])[category]
-    z = z + rng.standard_normal(n_items)
-    shared = rng.standard_normal(n_items)
+    z = z + nested_latent(p2["relevance_shares"])
+    shared = nested_latent(p2["shared_shares"])
     votes = {}
     scores = {}
     for r in (*design.HUMANS_S2, *design.LLMS, *design.TRAINED_RELEVANCE):
@@ -405,27 +426,44 @@ def _block(seed: int, scale: int, b: int, w: _Writer, comp: _Composition) -> Non
     k_units = np.concatenate(
         [1 + rng.multinomial(t - n_per, np.full(n_per, 1.0 / n_per)) for t in per_gen]
     )
+    # the paper's design: every generator answered the same user-prompt pairs (16 pairs x 5
+    # generators = 80 response items); a pair's attributes in one order for all generators
+    # (best-case input: the human-majority relevant attributes first, then by votes)
+    s3_pairs = np.sort(rng.choice(len(pairs), size=n_per, replace=False))
+    pair_order = {}
+    for pi in s3_pairs:
+        items = pairs[pi][2]
+        pair_order[pi] = items[np.lexsort((rng.random(len(items)), -human_votes[items]))]
     chosen = []  # (generator, pair, attribute indices)
     for g in design.LLMS:
-        for pi in rng.choice(len(pairs), size=design.N_RESPONSE_ITEMS_PER_GENERATOR, replace=False):
-            _k, _ui, items = pairs[pi]
+        for pi in s3_pairs:
             k = int(k_units[len(chosen)])
-            # best-case input: the human-majority relevant attributes first, then by votes
-            order = np.lexsort((rng.random(len(items)), -human_votes[items]))
-            picked = sorted(item_attr[items[order[:k]]])
-            chosen.append((g, pi, picked))
+            chosen.append((g, pi, sorted(item_attr[pair_order[pi][:k]])))
     rng = stream(seed, "ratings", b)
     txt_rng = stream(seed, "responses", b)
     width = _width(3, scale * n_resp)
     cuts = p3["cuts"]
+    # benefit = generator mean + pair effect (shared by the 5 generators' items of the pair) +
+    # item effect + unit effect; variances sigma_b^2 x benefit_shares
+    sd = {k: p3["sigma_b"] * np.sqrt(v) for k, v in p3["benefit_shares"].items()}
+    pair_effect = dict(zip(s3_pairs.tolist(), sd["pair"] * rng.standard_normal(n_per), strict=True))
+    offsets = np.asarray(p3["human_offsets"])[None, :]
     for n, (g, pi, picked) in enumerate(chosen):
         k_prompt, ui, _items = pairs[pi]
         rid = f"resp{b * n_resp + n + 1:0{width}d}"
         k = len(picked)
-        benefit = p3["mu_gen"][g] + p3["sigma_b"] * rng.standard_normal(k)
+        item_effect = sd["item"] * rng.standard_normal()
+        benefit = (
+            p3["mu_gen"][g]
+            + pair_effect[int(pi)]
+            + item_effect
+            + sd["unit"] * rng.standard_normal(k)
+        )
         mention = rng.random(k) < p3["mention_rate"][g]
         human = _ordinal(
-            benefit[:, None] + p3["eta_human"] * mention[:, None], cuts, rng.standard_normal((k, 3))
+            benefit[:, None] + p3["eta_human"] * mention[:, None] + offsets,
+            cuts,
+            rng.standard_normal((k, 3)),
         )
         position = np.where(rng.random(3) < 0.5, "first", "second")
         judge = {}
@@ -538,8 +576,51 @@ def truth_record(seed: int, scale: int, comp: _Composition) -> dict:
             stage: {k: {"value": v, "origin": o, "tolerance": t} for k, (v, o, t) in tg.items()}
             for stage, tg in calibrate.TARGETS.items()
         },
+        "random_effects": random_effects(PARAMS),
         "population": calibrate.population(PARAMS, weights),
     }
+
+
+def random_effects(params: dict) -> dict:
+    """Variances of every random effect of the model on its latent scale (the dependence
+    structure: which units share which latent), for truth.json."""
+    p1, p2, p3 = params["stage1"], params["stage2"], params["stage3"]
+    s2 = {
+        name: {lev: float(v) for lev, v in p2[key].items()}
+        for name, key in (("relevance_R", "relevance_shares"), ("llm_shared_W", "shared_shares"))
+    }
+    return {
+        "definition": (
+            "variances on the latent (probit) scale; a level's effect is shared by every unit "
+            "of that level. Annotator leniency: fixed offsets of the 3 annotators (variance "
+            "with ddof 1, what a 3-level random effect estimates)."
+        ),
+        "stage1": {
+            "quality_user": float(p1["sigma_q"] ** 2 * p1["user_share"]),
+            "quality_attribute": float(p1["sigma_q"] ** 2 * (1 - p1["user_share"])),
+            "annotator_offsets": list(p1["offsets"]),
+            "annotator_variance": float(np.var(p1["offsets"], ddof=1)),
+            "judgment_noise": 1.0,
+        },
+        "stage2": {
+            **s2,
+            "levels": "user > (attribute x pair, both within user) > item",
+            "human_thresholds": {h: float(p2["raters"][h]["t"]) for h in design.HUMANS_S2},
+            "judgment_noise": 1.0,
+        },
+        "stage3": {
+            **{f"benefit_{k}": v for k, v in _benefit_variances(p3).items()},
+            "annotator_offsets": list(p3["human_offsets"]),
+            "annotator_variance": float(np.var(p3["human_offsets"], ddof=1)),
+            "rating_noise": 1.0,
+        },
+    }
+
+
+def _benefit_variances(p3: dict) -> dict[str, float]:
+    from recenter.simulate import model
+
+    return model.benefit_variances(p3)
 
 
 def simulate(

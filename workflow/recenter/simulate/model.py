@@ -136,6 +136,8 @@ def stage1_population(p: dict, weights: dict[str, float]) -> dict:
     pooled_tp = {v: 0.0 for v in p["verifiers"]}
     pooled_pair = np.zeros(3)
     pooled_prob = np.zeros(3)
+    pooled_ceiling_ref = np.zeros(3)  # P(both other annotators say problematic)
+    pooled_ceiling_tp = np.zeros(3)  # P(all three say problematic)
     for d, wt in sorted(weights.items()):
         share = wt / total
         q = p["mu"][d] + p["sigma_q"] * x
@@ -156,6 +158,9 @@ def stage1_population(p: dict, weights: dict[str, float]) -> dict:
             pooled_pair[k] += share * (w @ (prob[a] * prob[b]))
         for k in range(3):
             pooled_prob[k] += share * (w @ prob[k])
+            a, b = (i for i in range(3) if i != k)
+            pooled_ceiling_ref[k] += share * (w @ (prob[a] * prob[b]))
+            pooled_ceiling_tp[k] += share * (w @ (prob[0] * prob[1] * prob[2]))
         for v, vp in p["verifiers"].items():
             pv = ndtr(-vp["lambda"] * q - vp["t"])
             pooled_sys[v] += share * (w @ pv)
@@ -191,6 +196,18 @@ def stage1_population(p: dict, weights: dict[str, float]) -> dict:
             | {"flag_rate": float(pooled_sys[v])}
             for v in p["verifiers"]
         },
+        # annotator k against the strict majority of the other two (both problematic; a 1-1
+        # tie is not problematic), by annotator index
+        "human_ceiling": [
+            {
+                m: val
+                for m, val in binary_alignment(
+                    pooled_prob[k], pooled_ceiling_ref[k], pooled_ceiling_tp[k]
+                ).items()
+                if m in ("precision", "recall", "f1")
+            }
+            for k in range(3)
+        ],
     }
 
 
@@ -223,11 +240,19 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
     joint = {}
     cons = 0.0
     tp = dict.fromkeys(raters, 0.0)
+    ceil_ref = dict.fromkeys(humans, 0.0)  # P(both other humans vote relevant)
+    ceil_tp = dict.fromkeys(humans, 0.0)
     for c, wt in sorted(weights.items()):
         share = wt / total
         probs, gw = stage2_vote_probs(p, c)
         pc = majority_of_three(*(probs[h] for h in humans))
         cons += share * (gw * pc).sum()
+        if len(humans) == 3:
+            all3 = probs[humans[0]] * probs[humans[1]] * probs[humans[2]]
+            for h in humans:
+                a, b = (o for o in humans if o != h)
+                ceil_ref[h] += share * (gw * probs[a] * probs[b]).sum()
+                ceil_tp[h] += share * (gw * all3).sum()
         for r in raters:
             rate[r] += share * (gw * probs[r]).sum()
             tp[r] += share * (gw * probs[r] * pc).sum()
@@ -245,29 +270,49 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
         "kappa": dict(sorted(kappa.items())),
         "kappa_groups": {k: float(np.mean(v)) for k, v in groups.items() if v},
         "alignment": {r: binary_alignment(rate[r], cons, tp[r]) for r in raters if r not in humans},
+        # each human against the strict majority of the other two (both relevant; a 1-1 tie is
+        # not relevant, as in the consensus)
+        "human_ceiling": {
+            h: binary_alignment(rate[h], ceil_ref[h], ceil_tp[h])
+            for h in humans
+            if len(humans) == 3
+        },
     }
 
 
 # ---- Stage 3 -------------------------------------------------------------------------------
 
 
-def ordinal_probs(latent: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """P(rating = k), k = 1..K, of ``latent + N(0, 1)`` cut at ``cuts`` (shape (..., K))."""
-    cdf = ndtr(np.asarray(cuts)[None, :] - latent[..., None])
+def ordinal_probs(latent: np.ndarray, cuts: np.ndarray, sd: float = 1.0) -> np.ndarray:
+    """P(rating = k), k = 1..K, of ``latent + N(0, sd^2)`` cut at ``cuts`` (shape (..., K))."""
+    latent = np.asarray(latent, dtype=float)
+    cdf = ndtr((np.asarray(cuts)[None, :] - latent[..., None]) / sd)
     lower = np.concatenate([np.zeros((*latent.shape, 1)), cdf], axis=-1)
     upper = np.concatenate([cdf, np.ones((*latent.shape, 1))], axis=-1)
     return upper - lower
 
 
+def sum_of_ratings(*pks: np.ndarray) -> np.ndarray:
+    """Distribution of the sum of independent ratings 1..5 (each pk: last axis 5): values
+    len(pks)..5 len(pks), by convolution."""
+    out = pks[0]
+    for pk in pks[1:]:
+        n_out = out.shape[-1]
+        new = np.zeros((*np.broadcast_shapes(out.shape[:-1], pk.shape[:-1]), n_out + 4))
+        for k in range(5):
+            new[..., k : k + n_out] += out * pk[..., k : k + 1]
+        out = new
+    return out
+
+
 def sum_of_three(pk: np.ndarray) -> np.ndarray:
     """Distribution of the sum of 3 i.i.d. ratings 1..5 (last axis): values 3..15."""
-    out = np.zeros((*pk.shape[:-1], 13))
-    for a in range(5):
-        for b in range(5):
-            pab = pk[..., a] * pk[..., b]
-            for c in range(5):
-                out[..., a + b + c] += pab * pk[..., c]
-    return out
+    return sum_of_ratings(pk, pk, pk)
+
+
+def human_offsets(p: dict) -> list[float]:
+    """Leniency offsets of the 3 human annotators on the latent scale (0 if not given)."""
+    return list(p.get("human_offsets", [0.0, 0.0, 0.0]))
 
 
 def stage3_cells(p: dict, counts: dict[str, float]):
@@ -279,17 +324,27 @@ def stage3_cells(p: dict, counts: dict[str, float]):
         yield g, 1, n / total * rho
 
 
+def _human_probs(p: dict, b: np.ndarray, m: int, cuts: np.ndarray) -> list[np.ndarray]:
+    """P(rating = k | B = b, M = m) of each human annotator (list of (n, 5))."""
+    return [ordinal_probs(b + p["eta_human"] * m + o, cuts) for o in human_offsets(p)]
+
+
 def stage3_population(p: dict, counts: dict[str, float]) -> dict:
     """Population values of Stage 3 for unit counts per generator.
 
-    ``p``: mu_gen {g}, sigma_b, eta_human, cuts (4), mention_rate {g},
-    judges {j: {"alpha", "beta", "delta"}}, reward_models {k: {"beta"}}.
+    ``p``: mu_gen {g}, sigma_b, eta_human, cuts (4), mention_rate {g}, human_offsets (3
+    annotators' leniency on the latent scale), judges {j: {"alpha", "beta", "delta"}},
+    reward_models {k: {"beta"}}. The benefit's split into pair, item and unit effects
+    (``benefit_shares``) does not change any value here: every statistic is a function of the
+    joint distribution of the ratings *of one unit*, and B is N(mu_g, sigma_b^2) marginally.
+    Human pairwise statistics are means over the 3 annotator pairs.
     """
     x, w = gauss_hermite()
     cuts = np.asarray(p["cuts"])
     ks = np.arange(1, 6)
     hs = np.arange(3, 16)
-    h_joint = np.zeros((5, 5))
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    h_joint = {ab: np.zeros((5, 5)) for ab in pairs}
     hsum_dist = np.zeros(13)
     h_mean_m = np.zeros(2)
     m_weight = np.zeros(2)
@@ -299,11 +354,12 @@ def stage3_population(p: dict, counts: dict[str, float]) -> dict:
     j_mean_m = {j: np.zeros(2) for j in judges}
     for g, m, cw in stage3_cells(p, counts):
         b = p["mu_gen"][g] + p["sigma_b"] * x
-        ph = ordinal_probs(b + p["eta_human"] * m, cuts)  # (n, 5)
-        hsum = sum_of_three(ph)  # (n, 13)
-        h_joint += cw * np.einsum("n,nk,nl->kl", w, ph, ph)
+        ph = _human_probs(p, b, m, cuts)  # 3 x (n, 5)
+        hsum = sum_of_ratings(*ph)  # (n, 13)
+        for a, c in pairs:
+            h_joint[(a, c)] += cw * np.einsum("n,nk,nl->kl", w, ph[a], ph[c])
         hsum_dist += cw * (w @ hsum)
-        eh = ph @ ks
+        eh = (hsum @ hs) / 3.0
         h_mean_m[m] += cw * (w @ eh)
         m_weight[m] += cw
         gm = gen_mean.setdefault(g, [0.0, 0.0])
@@ -326,12 +382,17 @@ def stage3_population(p: dict, counts: dict[str, float]) -> dict:
     rm = {k: reward_model_spearman(p, counts, kp["beta"]) for k, kp in p["reward_models"].items()}
     gens = sorted(p["mention_rate"])
     shared = [g for g in gens if g in delta]
+    joints = list(h_joint.values())
     out = {
         "human_mean": mean_h,
         "human_mean_by_generator": {g: float(v[0] / v[1]) for g, v in sorted(gen_mean.items())},
-        "human_pairwise_spearman": grade_correlation(h_joint),
-        "human_pairwise_weighted_kappa_linear": weighted_kappa(h_joint, 1),
-        "human_pairwise_weighted_kappa_quadratic": weighted_kappa(h_joint, 2),
+        "human_pairwise_spearman": float(np.mean([grade_correlation(t) for t in joints])),
+        "human_pairwise_weighted_kappa_linear": float(
+            np.mean([weighted_kappa(t, 1) for t in joints])
+        ),
+        "human_pairwise_weighted_kappa_quadratic": float(
+            np.mean([weighted_kappa(t, 2) for t in joints])
+        ),
         "no_better_share": float(hsum_dist[hs <= 9].sum()),
         "judge": judge,
         "mention_delta": delta,
@@ -343,6 +404,173 @@ def stage3_population(p: dict, counts: dict[str, float]) -> dict:
             [p["mention_rate"][g] for g in shared], [delta[g] for g in shared]
         )
     return out
+
+
+def benefit_variances(p: dict) -> dict[str, float]:
+    """Latent-scale variances of the Stage-3 benefit's pair, item and unit effects."""
+    shares = p.get("benefit_shares", {"pair": 0.0, "item": 0.0, "unit": 1.0})
+    return {k: float(p["sigma_b"] ** 2 * shares[k]) for k in ("pair", "item", "unit")}
+
+
+def stage3_variance_components(p: dict, counts: dict[str, float]) -> dict:
+    """Population variance components of the human 1-5 ratings, on the rating scale, as a
+    linear mixed model with fixed generator and annotator effects estimates them:
+
+    rating = generator + annotator + pair + item (within pair) + unit (within item) + residual.
+
+    With latent ``B = mu_g + P + I + U`` (pair, item and unit effects, variances from
+    ``benefit_variances``), the component of a level is the covariance of two ratings that
+    share that level's latents and nothing below it, net of the levels above: pair = Cov of
+    ratings of different items of one pair (different generators, every annotator pair),
+    item = Cov of different units of one item minus pair, unit = Cov of two annotators' ratings
+    of one unit minus item and pair; residual = E Var(rating | latents, annotator); annotator =
+    variance (ddof 1, the estimate a 3-level random effect targets) of the annotators' mean
+    ratings. Each Cov is an exact Gauss-Hermite integral over the shared latent; the explicit
+    mention M is unit-level and integrated out. Averages over the design cells (generators by
+    their unit counts). ``share`` = component / sum of the five components.
+    """
+    x, w = gauss_hermite(64)
+    cuts = np.asarray(p["cuts"])
+    ks = np.arange(1, 6, dtype=float)
+    v = benefit_variances(p)
+    offs = human_offsets(p)
+    total = sum(counts.values())
+    gens = sorted(counts)
+    share = {g: counts[g] / total for g in gens}
+
+    def cond_mean(g: str, h: int, s: np.ndarray, rest: float, m=None) -> np.ndarray:
+        """E[rating | shared latent s] of annotator h on generator g's units; the latent not
+        shared has variance ``rest`` (plus the unit N(0, 1) noise); M integrated unless given."""
+        sd = np.sqrt(rest + 1.0)
+        rho = p["mention_rate"][g]
+        base = p["mu_gen"][g] + s + offs[h]
+        if m is not None:
+            return ordinal_probs(base + p["eta_human"] * m, cuts, sd) @ ks
+        return (1 - rho) * (ordinal_probs(base, cuts, sd) @ ks) + rho * (
+            ordinal_probs(base + p["eta_human"], cuts, sd) @ ks
+        )
+
+    def cov(f1: np.ndarray, f2: np.ndarray, ww: np.ndarray) -> float:
+        return float(ww @ (f1 * f2) - (ww @ f1) * (ww @ f2))
+
+    hh = [(a, b) for a in range(3) for b in range(3)]
+    # pair: two items of different generators in one pair, shared latent P
+    sp = np.sqrt(v["pair"]) * x
+    num, den = 0.0, 0.0
+    for g1 in gens:
+        for g2 in gens:
+            if g1 == g2:
+                continue
+            wt = share[g1] * share[g2]
+            for a, b in hh:
+                f1 = cond_mean(g1, a, sp, v["item"] + v["unit"])
+                f2 = cond_mean(g2, b, sp, v["item"] + v["unit"])
+                num += wt * cov(f1, f2, w) / len(hh)
+            den += wt
+    c_pair = num / den
+    # item: two units of one item, shared P + I
+    spi = np.sqrt(v["pair"] + v["item"]) * x
+    c_pi = 0.0
+    for g in gens:
+        for a, b in hh:
+            f1 = cond_mean(g, a, spi, v["unit"])
+            f2 = cond_mean(g, b, spi, v["unit"])
+            c_pi += share[g] * cov(f1, f2, w) / len(hh)
+    # unit: two annotators on one unit, shared P + I + U and M
+    spiu = np.sqrt(v["pair"] + v["item"] + v["unit"]) * x
+    c_piu, resid = 0.0, 0.0
+    annot_means = np.zeros(3)
+    for g in gens:
+        rho = p["mention_rate"][g]
+        ww = np.concatenate([(1 - rho) * w, rho * w])
+        f = [
+            np.concatenate([cond_mean(g, h, spiu, 0.0, 0), cond_mean(g, h, spiu, 0.0, 1)])
+            for h in range(3)
+        ]
+        pairs_ab = [(a, b) for a in range(3) for b in range(3) if a != b]
+        c_piu += share[g] * np.mean([cov(f[a], f[b], ww) for a, b in pairs_ab])
+        for h in range(3):
+            lat = p["mu_gen"][g] + spiu + offs[h]
+            pk = np.concatenate(
+                [ordinal_probs(lat, cuts), ordinal_probs(lat + p["eta_human"], cuts)]
+            )
+            var_given = pk @ ks**2 - (pk @ ks) ** 2
+            resid += share[g] * float(ww @ var_given) / 3.0
+            annot_means[h] += share[g] * float(ww @ f[h])
+    comps = {
+        "pair": c_pair,
+        "item": c_pi - c_pair,
+        "unit": c_piu - c_pi,
+        "annotator": float(np.var(annot_means, ddof=1)),
+        "residual": resid,
+    }
+    tot = sum(comps.values())
+    return {
+        "scale": "1-5 rating",
+        "model": "rating ~ generator + annotator (fixed) + pair + item + unit (random) + residual",
+        "variance": {k: float(c) for k, c in comps.items()},
+        "share": {k: float(c / tot) for k, c in comps.items()},
+    }
+
+
+def stage2_variance_components(
+    p: dict, rater_ids: list[str], category_mean: float, shares: dict[str, float]
+) -> dict:
+    """Population variance components of binary relevance votes (linear probability scale) of
+    ``rater_ids`` on items of one text category (latent mean ``category_mean``), when the
+    item's latent relevance is ``Z = m + sum_l sqrt(shares[l]) * E_l`` over the levels
+    user, attribute (within user), pair (within user) and item (shares sum to 1) and the raters
+    (humans, ``gamma = 0``) vote 1 when ``lambda_r Z - t_r + e > 0``:
+
+    vote = annotator (fixed) + user + attribute + pair + item + residual.
+
+    user = Cov of votes on items of one user sharing neither attribute nor pair; attribute =
+    Cov of items of one attribute (different pairs) minus user; pair = Cov of items of one
+    pair (different attributes) minus user; item = Cov of two raters on one item minus user,
+    attribute and pair; residual = E Var(vote | Z); annotator = variance (ddof 1) of the raters'
+    mean votes. Exact Gauss-Hermite integrals; averaged over rater pairs (including a rater
+    with itself for the levels above the item, as in the data).
+    """
+    x, w = gauss_hermite(64)
+    raters = [p["raters"][r] for r in rater_ids]
+
+    def cond(r: dict, s: np.ndarray, shared: float) -> np.ndarray:
+        # P(vote | shared part s of Z); the rest of Z has variance 1 - shared
+        sd = np.sqrt(r["lambda"] ** 2 * (1.0 - shared) + 1.0)
+        return ndtr((r["lambda"] * (category_mean + s) - r["t"]) / sd)
+
+    def level_cov(shared: float, same_rater: bool) -> float:
+        s = np.sqrt(shared) * x
+        vals = []
+        for i, a in enumerate(raters):
+            for j, b in enumerate(raters):
+                if i == j and not same_rater:
+                    continue
+                fa, fb = cond(a, s, shared), cond(b, s, shared)
+                vals.append(float(w @ (fa * fb) - (w @ fa) * (w @ fb)))
+        return float(np.mean(vals))
+
+    su, sa, sp = shares["user"], shares["attribute"], shares["pair"]
+    c_u = level_cov(su, True)
+    c_ua = level_cov(su + sa, True)
+    c_up = level_cov(su + sp, True)
+    c_all = level_cov(1.0, False)
+    means = [float(w @ cond(r, x, 1.0)) for r in raters]
+    resid = float(np.mean([w @ (cond(r, x, 1.0) * (1 - cond(r, x, 1.0))) for r in raters]))
+    comps = {
+        "user": c_u,
+        "attribute": c_ua - c_u,
+        "pair": c_up - c_u,
+        "item": c_all - c_ua - c_up + c_u,
+        "annotator": float(np.var(means, ddof=1)),
+        "residual": resid,
+    }
+    tot = sum(comps.values())
+    return {
+        "scale": "vote 0/1 (linear probability)",
+        "variance": {k: float(c) for k, c in comps.items()},
+        "share": {k: float(c / tot) for k, c in comps.items()},
+    }
 
 
 def _average_ranks(x: np.ndarray) -> np.ndarray:
@@ -385,7 +613,7 @@ def reward_model_spearman(p: dict, counts: dict[str, float], beta: float) -> flo
     parts = []
     for g, m, cw in cells:
         b = p["mu_gen"][g] + p["sigma_b"] * x
-        hsum = sum_of_three(ordinal_probs(b + p["eta_human"] * m, cuts))  # (n, 13)
+        hsum = sum_of_ratings(*_human_probs(p, b, m, cuts))  # (n, 13)
         s = beta * b[:, None] + x[None, :]  # (n, n_e)
         ef = cdf_s(s) @ w  # E[F_S(S) | b]
         hsum_dist += cw * (w @ hsum)

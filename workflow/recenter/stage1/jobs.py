@@ -119,9 +119,13 @@ def verifier_job(db: str, out: str, system: str, kind: str, boot: BootstrapConfi
 
 def verifier_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
     """tab2_verifiers from the per-verifier parquets."""
+    from recenter.stage2.alignment import CEILING_RULE
+
     with data.connect(db) as con:
         kind = data.data_kind(con)
-    table = verifiers.verifier_table([pl.read_parquet(p) for p in sorted(parts)])
+        jm = _matrix(con)
+    ceiling = verifiers.human_ceiling_rows(jm, boot)
+    table = verifiers.verifier_table([pl.read_parquet(p) for p in sorted(parts)] + ceiling)
     write_table(
         table,
         csv,
@@ -133,7 +137,10 @@ def verifier_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> No
             "the attributes that have both a prediction and a human label (n); positive class = "
             "problematic. prompt_variant comes from a `_basic`/`_optimized` suffix of the "
             "system name. Paper: RoBERTa F1 0.726, best LLM (Claude, optimized) 0.630, Gemma "
-            "recall 0.562 -> 0.877 with the optimized prompt. " + _boot_note(boot)
+            "recall 0.562 -> 0.877 with the optimized prompt. "
+            + CEILING_RULE.replace("positive", "problematic").replace("negative", "not problematic")
+            + " "
+            + _boot_note(boot)
         ),
     )
 
@@ -144,12 +151,16 @@ def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
         kind = data.data_kind(con)
         jm = _matrix(con)
         systems = data.verifier_systems(con)
-        f1 = {}
+        f1, votes = {}, {}
         for system, vkind in systems.iter_rows():
-            votes = data.aligned(jm, data.load_verifier(con, system), "problematic")
-            f1[(vkind, system)] = verifiers.verifier_f1_replicates(jm, votes, boot)
+            votes[(vkind, system)] = data.aligned(
+                jm, data.load_verifier(con, system), "problematic"
+            )
+            f1[(vkind, system)] = verifiers.verifier_f1_replicates(jm, votes[(vkind, system)], boot)
     shares = quality.label_shares(jm, boot)
-    table, notes = verifiers.gaps_rows(shares.gap_estimate, shares.gap_replicates, f1, boot)
+    table, notes = verifiers.gaps_rows(
+        shares.gap_estimate, shares.gap_replicates, f1, boot, jm=jm, votes=votes
+    )
     for n in notes:
         log.info(n)
     write_table(

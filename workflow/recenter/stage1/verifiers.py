@@ -28,7 +28,7 @@ from recenter.stats.bootstrap import (
 from recenter.stats.classification import metrics_stack, unit_confusion
 
 VARIANT = re.compile(r"^(?P<base>.+)_(?P<variant>basic|optimized)$")
-KIND_ORDER = ("llm", "trained")
+KIND_ORDER = ("llm", "trained", "human")
 
 
 def human_reference(jm: JudgmentMatrix) -> tuple[np.ndarray, np.ndarray]:
@@ -81,6 +81,34 @@ def verifier_row(
     )
 
 
+def human_ceiling_rows(jm: JudgmentMatrix, boot: BootstrapConfig) -> list[pl.DataFrame]:
+    """Table 2's human-ceiling rows: each annotator's *problematic* label against the strict
+    majority of the other annotators (stage2.alignment.human_ceiling_rows; a tie is not
+    problematic), with the Stage-1 columns of a verifier row."""
+    from recenter.stage2.alignment import human_ceiling_rows as rows_of
+
+    out = []
+    for row in rows_of(jm.problematic(), jm.annotators, jm.clusters, jm.n_clusters, boot):
+        n = row["n"][0]
+        flag_rate = (row["tp"][0] + row["fp"][0]) / n if n else None
+        out.append(
+            row.with_columns(
+                pl.col("system").alias("base_system"),
+                pl.lit(None, dtype=pl.String).alias("prompt_variant"),
+                pl.lit(flag_rate, dtype=pl.Float64).alias("flag_rate"),
+                pl.lit(
+                    int(
+                        (
+                            ~np.isnan(jm.problematic()[:, jm.annotators.index(row["system"][0])])
+                        ).sum()
+                    ),
+                    dtype=pl.Int64,
+                ).alias("n_predictions"),
+            )
+        )
+    return out
+
+
 def verifier_table(rows: list[pl.DataFrame]) -> pl.DataFrame:
     """Table 2: rows ordered by kind (llm, trained), then system; identity columns first."""
     if not rows:
@@ -125,12 +153,17 @@ def gaps_rows(
     gap_replicates: np.ndarray,
     f1: dict[tuple[str, str], tuple[float, np.ndarray]],
     boot: BootstrapConfig,
+    jm: JudgmentMatrix | None = None,
+    votes: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Stage-1 rows of the gaps summary and notes on rows left out.
 
     - problematic share (uncertain + rejected) of real users minus synthetic users;
-    - best LLM verifier F1 minus best trained verifier F1 (best = highest point estimate; the
-      interval is of the difference between those two systems on the joint replicates).
+    - best LLM verifier F1 minus best trained verifier F1 (best = highest point estimate on
+      its own attributes). With ``jm`` and ``votes`` (each system's flags aligned to ``jm``) the
+      difference is paired: both F1s on the attributes both verifiers scored, with joint
+      bootstrap replicates (stage2.alignment.paired_difference); without them, the difference
+      of the two F1s' replicates (same user resamples, each on its own attributes).
     """
     rows, notes = [], []
     low, high = percentile_interval(gap_replicates, boot.confidence)
@@ -148,7 +181,31 @@ def gaps_rows(
         cands = [(v[0], s) for (k, s), v in f1.items() if k == kind and not np.isnan(v[0])]
         if cands:
             best[kind] = max(cands)[1]
-    if "llm" in best and "trained" in best:
+    if "llm" in best and "trained" in best and jm is not None and votes is not None:
+        from recenter.stage2.alignment import paired_difference
+
+        reference, _ = human_reference(jm)
+        d = paired_difference(
+            votes[("llm", best["llm"])],
+            votes[("trained", best["trained"])],
+            reference,
+            jm.clusters,
+            jm.n_clusters,
+            boot,
+        )
+        rows.append(
+            (
+                f"verifier F1: best LLM ({best['llm']}) minus best trained ({best['trained']}), "
+                f"paired on the {d['n']} attributes both scored",
+                "difference of F1",
+                np.nan if d["estimate"] is None else d["estimate"],
+                np.nan if d["ci_low"] is None else d["ci_low"],
+                np.nan if d["ci_high"] is None else d["ci_high"],
+            )
+        )
+        if d["n_dropped"] > 0.01 * boot.replicates:
+            notes.append(f"verifier F1 difference: {d['n_dropped']} replicates undefined")
+    elif "llm" in best and "trained" in best:
         e_l, r_l = f1[("llm", best["llm"])]
         e_t, r_t = f1[("trained", best["trained"])]
         low, high = percentile_interval(r_l - r_t, boot.confidence)

@@ -1,8 +1,8 @@
 """Stage-2 agreement: relevance rates and over-selection, the pairwise kappa matrix, group
 means of kappa, Krippendorff's alpha per group, the consensus summary and the gaps rows.
 
-All intervals are percentile cluster-bootstrap intervals over user-prompt pairs
-(recenter.stats.bootstrap). Functions that bootstrap with the same (clusters, replicates, seed)
+All intervals are percentile cluster-bootstrap intervals over users (stage2.data.CLUSTER;
+recenter.stats.bootstrap). Functions that bootstrap with the same (clusters, replicates, seed)
 share their resamples, so their replicates can be combined (gaps_rows).
 """
 

@@ -26,7 +26,7 @@ def data_kind(con) -> str:
 
 
 def load_items(con) -> pl.DataFrame:
-    """Every Stage-2 item with its cluster (``pair_id``) and texts, sorted by pair then item."""
+    """Every Stage-2 item with its pair (``pair_id``), user and texts, sorted by pair then item."""
     return con.sql(
         "SELECT item_id, pair_id, user_id, prompt_id, attribute_id, attribute_text, prompt_text "
         "FROM relevance_items_with_pair ORDER BY pair_id, item_id"
@@ -75,7 +75,7 @@ class LabelMatrix:
     """Items × raters binary labels (1/0, NaN = not labelled) with each item's cluster."""
 
     item_ids: list[str]
-    clusters: np.ndarray  # cluster code per item, 0..n_clusters-1 (sorted pair_id)
+    clusters: np.ndarray  # cluster code per item, 0..n_clusters-1 (sorted user id, CLUSTER)
     cluster_keys: list[str]
     raters: list[str]
     kinds: list[str]
@@ -89,9 +89,16 @@ class LabelMatrix:
         return self.labels[:, self.raters.index(rater)]
 
 
+#: The bootstrap cluster of Stage 2: the user, not the user-prompt pair. Each of a user's
+#: attributes is judged in every pair of the user (3-4 pairs, the same annotators), so the pairs
+#: of one user are dependent; with that structure the pair bootstrap's SE is about 0.8 of the
+#: user bootstrap's (tests/test_simulate_clustering.py).
+CLUSTER = "user_id"
+
+
 def item_clusters(items: pl.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """Cluster code of each item (codes follow sorted pair_id) and the sorted pair ids."""
-    keys, codes = np.unique(items["pair_id"].to_numpy().astype(str), return_inverse=True)
+    """Cluster code of each item (codes follow the sorted user ids) and the sorted user ids."""
+    keys, codes = np.unique(items[CLUSTER].to_numpy().astype(str), return_inverse=True)
     return codes.astype(np.int64), [str(k) for k in keys]
 
 

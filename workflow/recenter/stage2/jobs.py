@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def _boot_note(boot: BootstrapConfig) -> str:
-    return boot.note("user-prompt pairs")
+    return boot.note(
+        "users (an attribute is judged in every pair of its user, so a user's pairs are dependent)"
+    )
 
 
 def _human_llm_matrix(con) -> tuple[pl.DataFrame, data.LabelMatrix, np.ndarray]:
@@ -113,17 +115,47 @@ def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     with data.connect(db) as con:
         kind = data.data_kind(con)
         _, lm, cons = _human_llm_matrix(con)
+        items = data.load_items(con)
+        trained_votes = data.load_votes(con, kinds=[data.TRAINED])
     rates = agreement.relevance_rates(lm, cons, boot)
     kappa = agreement.kappa_analysis(lm, boot)
     table = agreement.gaps_rows(rates, kappa, lm.kinds, boot)
+    llm = {r: lm.column(r) for r, k in zip(lm.raters, lm.kinds, strict=True) if k == data.LLM}
+    trained = {
+        m: data.label_vector(items, trained_votes.filter(pl.col("rater_id") == m))
+        for m in sorted(trained_votes["rater_id"].unique().to_list())
+    }
+    diff_rows, diff_notes = alignment.llm_minus_trained_rows(
+        llm, trained, cons, lm.clusters, lm.n_clusters, boot
+    )
+    for n in diff_notes:
+        log.info(n)
+    if diff_rows:
+        table = pl.concat(
+            [
+                table,
+                pl.DataFrame(diff_rows)
+                .select(pl.lit(table["stage"][0]).alias("stage"), pl.all())
+                .cast(table.schema),
+            ],
+            how="vertical",
+        )
     write_table(
         table,
         csv,
         md,
-        title="Stage 2 rows of the gaps summary (LLM vs human)",
+        title="Stage 2 rows of the gaps summary (LLM vs human, LLM vs trained models)",
         data_kind=kind,
-        notes="Intervals from the joint bootstrap replicates of the rates and κ. "
-        + _boot_note(boot),
+        notes=" ".join(
+            [
+                "Intervals from the joint bootstrap replicates of the rates and κ. Each "
+                "LLM-minus-trained F1 difference is computed on the items both systems voted "
+                "on, against the human consensus, from one bootstrap of both systems' "
+                "confusion counts (the same resampled users for both).",
+                _boot_note(boot),
+                *diff_notes,
+            ]
+        ),
     )
 
 
@@ -173,7 +205,12 @@ def alignment_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> N
     """tab3_relevance_alignment from the per-system parquets."""
     with data.connect(db) as con:
         kind = data.data_kind(con)
-    table = alignment.alignment_table([pl.read_parquet(p) for p in sorted(parts)])
+        items = data.load_items(con)
+        humans = data.load_votes(con, kinds=[data.HUMAN])
+    raters, kinds = data.rater_order(humans, kinds=(data.HUMAN,))
+    hm = data.label_matrix(items, humans, raters, kinds)
+    ceiling = alignment.human_ceiling_rows(hm.labels, hm.raters, hm.clusters, hm.n_clusters, boot)
+    table = alignment.alignment_table([pl.read_parquet(p) for p in sorted(parts)] + ceiling)
     write_table(
         table,
         csv,
@@ -184,7 +221,10 @@ def alignment_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> N
             "Every LLM, baseline and trained system against the human majority vote, on the "
             "items that have both (n). Baselines (kind baseline, computed by the workflow) "
             "use a threshold chosen by cross-validation grouped by prompt; average_precision "
-            "is threshold-free (systems with scores). " + _boot_note(boot)
+            "is threshold-free (systems with scores). "
+            + alignment.CEILING_RULE
+            + " "
+            + _boot_note(boot)
         ),
     )
 

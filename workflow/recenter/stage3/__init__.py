@@ -7,5 +7,6 @@ models?
 - ``analysis``: human agreement (Spearman, weighted κ, ordinal α), Fig 5 means, each judge
   against humans (Table 6, Wilcoxon + Holm), mention gaps (Fig 6, Fig 7), reward models and
   the Stage-3 rows of the gaps summary.
+- ``variance``: variance components of the human ratings (pair, item, unit, annotator; MixedLM).
 - ``jobs``: what each Snakemake script does; ``plots``: the figures (altair, plotting jobs only).
 """

@@ -1,0 +1,19 @@
+"""rule stage2_variance_components: see recenter.stage2.variance.variance_job."""
+
+import logging
+from typing import TYPE_CHECKING
+
+from recenter.stage2 import variance
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+variance.variance_job(
+    snakemake.input.db,
+    snakemake.output.csv,
+    snakemake.output.md,
+    replicates=int(snakemake.params.replicates),
+    seed=int(snakemake.params.bootstrap["seed"]),
+    confidence=float(snakemake.params.bootstrap["confidence"]),
+)
