@@ -7,7 +7,7 @@ import altair as alt
 import polars as pl
 
 NEUTRAL = 3.0
-CI = "95% cluster-bootstrap CI"
+CI = "95% cluster-bootstrap CI over users"
 
 
 def _data(df: pl.DataFrame) -> alt.Data:
@@ -126,7 +126,7 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         tooltip=[
             "rater:N",
             alt.Tooltip("delta:Q", format=".3f"),
-            alt.Tooltip("p_mannwhitney:Q", format=".3g"),
+            alt.Tooltip("p_gee:Q", format=".3g", title="p (GEE, clustered by user)"),
             "n_mention:Q",
             "n_no_mention:Q",
         ],
