@@ -197,3 +197,45 @@ def test_label_permutation_monte_carlo_agrees_with_exact():
     se = np.sqrt(exact.p * (1 - exact.p) / 20000)
     assert abs(mc.p - exact.p) < 4 * se + 1e-4
     assert np.isnan(ct.label_permutation_test(sums, np.zeros(c, bool), stat).p)
+
+
+# ---- Korn–Graubard and BCa ---------------------------------------------------------------------
+def test_korn_graubard_without_clustering_is_clopper_pearson_at_zero():
+    from scipy.stats import binomtest
+
+    ci = binomtest(0, 40).proportion_ci(confidence_level=0.95, method="exact")
+    got = ct.korn_graubard_interval(np.zeros(40), np.ones(40), 0.95)
+    assert got == pytest.approx((ci.low, ci.high))
+
+
+def test_korn_graubard_equals_hand_formula_with_clusters():
+    from scipy.stats import beta
+
+    k = np.array([0.0, 3.0, 1.0, 0.0, 5.0, 2.0])
+    n = np.array([4.0, 6.0, 5.0, 3.0, 8.0, 4.0])
+    p, big_n, g = k.sum() / n.sum(), n.sum(), 6
+    v = g / (g - 1) * ((k - p * n) ** 2).sum() / big_n**2
+    deff = max(1.0, v / (p * (1 - p) / big_n))
+    n_eff = min(big_n, big_n / deff * (t_dist.ppf(0.975, big_n - 1) / t_dist.ppf(0.975, 5)) ** 2)
+    x = p * n_eff
+    want = (beta.ppf(0.025, x, n_eff - x + 1), beta.ppf(0.975, x + 1, n_eff - x))
+    assert ct.korn_graubard_interval(k, n, 0.95) == pytest.approx(want)
+    assert deff > 1  # the clusters are heterogeneous: wider than units-independent
+
+
+def test_bca_interval_equals_scipy_bca_on_independent_units():
+    """Clusters of one unit and the mean: scipy.stats.bootstrap(method='BCa') with its own
+    replicates and leave-one-out jackknife gives the same interval."""
+    from scipy.stats import bootstrap
+
+    from recenter.stats.bootstrap import bca_interval
+
+    rng = np.random.default_rng(12)
+    x = rng.exponential(1.0, 30)  # skewed: BCa differs from the percentile interval
+    res = bootstrap((x,), np.mean, method="BCa", n_resamples=4000, rng=np.random.default_rng(1))
+    jack = np.array([np.delete(x, i).mean() for i in range(x.size)])
+    got = bca_interval(x.mean(), res.bootstrap_distribution, jack, 0.95)
+    ref = res.confidence_interval
+    assert got == pytest.approx((ref.low, ref.high), rel=2e-3)
+    pct = np.quantile(res.bootstrap_distribution, [0.025, 0.975])
+    assert abs(got[0] - pct[0]) > 1e-3  # the correction did something

@@ -351,3 +351,40 @@ def test_loo_spearman_equals_scipy_hand_computation():
     boot = rs.loo_spearman_bootstrap(judge, h, cl, 10, replicates=50, seed=1, confidence=0.95)
     assert boot.gap.estimate == pytest.approx(got[2]) and boot.n_holdouts == 3
     assert boot.gap.replicates.shape == (50,)
+
+
+# ---- small-cluster intervals and dropped replicates (issue 9, items 4 and 8) ----------------
+def test_small_cluster_factor_is_the_cr1_times_t_over_z_widening():
+    from scipy.stats import norm
+    from scipy.stats import t as t_dist
+
+    from recenter.stats import bootstrap as bs
+
+    for g in (5, 16, 77):
+        want = np.sqrt(g / (g - 1)) * t_dist.ppf(0.975, g - 1) / norm.ppf(0.975)
+        assert bs.small_cluster_factor(g, 0.95) == pytest.approx(want)
+    assert bs.small_cluster_factor(16, 0.95) == pytest.approx(1.1232, abs=1e-4)
+    assert np.isnan(bs.small_cluster_factor(1, 0.95))
+    reps = np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.nan])
+    low, high = bs.small_cluster_interval(2.5, reps, 0.5, 16)
+    q_low, q_high = np.nanquantile(reps, [0.25, 0.75])
+    f = bs.small_cluster_factor(16, 0.5)
+    assert (low, high) == pytest.approx((2.5 + f * (q_low - 2.5), 2.5 + f * (q_high - 2.5)))
+
+
+def test_dropped_replicates_are_counted_and_noted_above_one_percent():
+    from recenter.stats import bootstrap as bs
+
+    e = rs.Estimate(0.1, 0.0, 0.2, np.array([0.1, np.nan, 0.2, np.nan]), 10)
+    assert rs.n_dropped(e) == 2
+    assert bs.dropped_replicates_note({"a": 10, "b": 20}, 2000) == ""  # 0.5% and 1.0%
+    note = bs.dropped_replicates_note({"a": 20, "b": 21, "c": 0}, 2000)
+    assert "b: 21 of 2000" in note and "a:" not in note and "c:" not in note
+    # a group that is absent from some resamples: the difference is NaN there and counted
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    group = np.array([1.0, 0.0, 0.0, 0.0])  # the only group-1 unit is in cluster 0
+    d = rs.difference_of_means_bootstrap(
+        values, group, np.array([0, 1, 2, 3]), 4, replicates=400, seed=1, confidence=0.95
+    )
+    # P(cluster 0 not drawn in 4 draws) = (3/4)^4 ≈ 0.32
+    assert rs.n_dropped(d) / 400 == pytest.approx(0.75**4, abs=0.08)

@@ -46,9 +46,10 @@ def _n_clusters(units: Units, mask) -> int:
     return int(np.unique(units.clusters[np.asarray(mask, dtype=bool)]).size)
 
 
-def _small(e: rs.Estimate, units: Units, mask, boot) -> rs.Estimate:
-    """``e`` with its interval widened for the number of clusters behind it."""
-    return rs.small_cluster(e, _n_clusters(units, mask), boot.confidence)
+def _small(e: rs.Estimate, units: Units, mask, boot, jackknife=None) -> rs.Estimate:
+    """``e`` with its interval widened for the number of clusters behind it (BCa first when
+    leave-one-cluster-out ``jackknife`` values are given)."""
+    return rs.small_cluster(e, _n_clusters(units, mask), boot.confidence, jackknife)
 
 
 # ---- agreement -------------------------------------------------------------------------------
@@ -85,7 +86,18 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
     def small(e):
         return _small(e, units, pairable, boot)
 
-    mean_rho, pairs_rho = small(mean_rho), [(a, b, small(e)) for a, b, e in pairs_rho]
+    jack = rs.pairwise_spearman_jackknife(h, units.clusters)
+    mean_rho = _small(mean_rho, units, pairable, boot, jack)
+    pairs_rho = [
+        (
+            a,
+            b,
+            _small(
+                e, units, pairable, boot, rs.spearman_jackknife(h[:, a], h[:, b], units.clusters)
+            ),
+        )
+        for a, b, e in pairs_rho
+    ]
     kappas = {k: (small(m), [(a, b, small(e)) for a, b, e in ps]) for k, (m, ps) in kappas.items()}
     stats = [("mean pairwise Spearman rho", mean_rho, pairs_rho)]
     stats += [(f"mean pairwise weighted kappa ({k})", *kappas[k]) for k in ("linear", "quadratic")]
@@ -276,7 +288,13 @@ def judge_analysis(
     def small(e):
         return _small(e, units, both, boot)
 
-    rho = small(rs.spearman_bootstrap(rating, hmean, cl, units.n_clusters, **kw))
+    rho = _small(
+        rs.spearman_bootstrap(rating, hmean, cl, units.n_clusters, **kw),
+        units,
+        both,
+        boot,
+        rs.spearman_jackknife(rating, hmean, cl),
+    )
     loo = rs.loo_spearman_bootstrap(rating, h, cl, units.n_clusters, **kw)
     loo_gap = small(loo.gap)
     dropped = [rs.n_dropped(rho), rs.n_dropped(loo.gap)]
@@ -460,10 +478,9 @@ MENTION_RATE_SCHEMA = {
     "n_units": pl.Int64,
     "n_mention": pl.Int64,
     "mention_rate": pl.Float64,
+    "n_clusters": pl.Int64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
-    "exact_ci_low": pl.Float64,
-    "exact_ci_high": pl.Float64,
     "judge_delta": pl.Float64,
     "judge_delta_ci_low": pl.Float64,
     "judge_delta_ci_high": pl.Float64,
@@ -473,34 +490,26 @@ MENTION_RATE_SCHEMA = {
 
 
 def mention_rates(mention: np.ndarray, units: Units, boot) -> pl.DataFrame:
-    """Share of each generator's flagged units that mention the attribute explicitly, with a
-    cluster-bootstrap interval and the Clopper–Pearson exact interval (units independent; the
-    bootstrap interval of a 0/n share is [0, 0], the exact one is not)."""
-    from scipy.stats import binomtest
-
+    """Share of each generator's flagged units that mention the attribute explicitly, with the
+    Korn–Graubard interval (Clopper–Pearson on the effective sample size of the clustered
+    units, recenter.stats.cluster_tests.korn_graubard_interval): a percentile bootstrap of a
+    rare share is [0, 0] at 0 mentions and under-covers, a plain Clopper–Pearson treats the
+    units of a user as independent (both measured in bench/calibration.py)."""
     gens = units.generators
     rows = []
     for g in sorted(set(gens.tolist())):
         sel = (gens == g) & ~np.isnan(mention)
         k, n = int(np.sum(mention[sel] == 1)), int(sel.sum())
-        row = {"model": g, "n_units": n, "n_mention": k}
+        row = {"model": g, "n_units": n, "n_mention": k, "n_clusters": _n_clusters(units, sel)}
         if n:
-            e = rs.ratio_bootstrap(
-                np.where(sel, mention == 1, 0.0),
-                sel,
-                units.clusters,
-                units.n_clusters,
-                **boot.kwargs(),
+            kc = np.bincount(
+                units.clusters[sel],
+                weights=(mention[sel] == 1).astype(float),
+                minlength=units.n_clusters,
             )
-            e = _small(e, units, sel, boot)
-            ci = binomtest(k, n).proportion_ci(confidence_level=boot.confidence, method="exact")
-            row.update(
-                mention_rate=k / n,
-                ci_low=_f(e.ci_low),
-                ci_high=_f(e.ci_high),
-                exact_ci_low=float(ci.low),
-                exact_ci_high=float(ci.high),
-            )
+            nc = np.bincount(units.clusters[sel], minlength=units.n_clusters)
+            low, high = ct.korn_graubard_interval(kc, nc, boot.confidence)
+            row.update(mention_rate=k / n, ci_low=_f(low), ci_high=_f(high))
         rows.append(row)
     return pl.DataFrame(rows, schema={k: MENTION_RATE_SCHEMA[k] for k in MENTION_RATE_SCHEMA})
 

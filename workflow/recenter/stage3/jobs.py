@@ -285,7 +285,9 @@ def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> No
         data_kind=kind,
         notes=(
             "x: share of the generator's flagged units that mention the attribute explicitly "
-            "(ci_*: cluster bootstrap; exact_ci_*: Clopper–Pearson, units independent). "
+            "(ci_*: Korn–Graubard interval, i.e. Clopper–Pearson on the effective sample size of "
+            "units clustered by user with a t(G − 1) adjustment; a percentile bootstrap of a "
+            "rare share is [0, 0] at 0 mentions). "
             "y: the same model's Δ as a judge (Fig 6). The last row is Spearman's ρ over the "
             "models that are both (in_correlation): p_exact_permutation from "
             "scipy.stats.permutation_test over all n! pairings (two-sided; exact for ≤ 8 "

@@ -160,7 +160,7 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         note = table.filter(pl.col("mention_rate").is_null())["note"]
         sub = "Spearman ρ: " + (note[0] if note.len() and note[0] else "undefined")
     base = alt.Chart(_data(models))
-    x_title = "explicit-mention rate as generator (Clopper–Pearson CI)"
+    x_title = "explicit-mention rate as generator (Korn–Graubard CI, clustered by user)"
     y_title = "Δ as judge: mention − no mention (bootstrap CI)"
     x_axis = alt.Axis(labelFlush=False)  # flush end labels collided with their neighbours
     x = alt.X("mention_rate:Q", title=x_title, axis=x_axis)
@@ -175,7 +175,7 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         ],
     )
     xerr = base.mark_rule().encode(
-        x=alt.X("exact_ci_low:Q", title=x_title, axis=x_axis), x2="exact_ci_high:Q", y=yy
+        x=alt.X("ci_low:Q", title=x_title, axis=x_axis), x2="ci_high:Q", y=yy
     )
     yerr = base.mark_rule().encode(
         y=alt.Y("judge_delta_ci_low:Q", title=y_title), y2="judge_delta_ci_high:Q", x=x

@@ -283,3 +283,37 @@ def ratio_difference(sums) -> Callable[[np.ndarray], np.ndarray]:
         return np.where((a[:, 1] > 0) & (b[:, 1] > 0), d, np.nan)
 
     return stat
+
+
+# ---- a proportion with clustered units ----------------------------------------------------------
+def korn_graubard_interval(successes, totals, confidence: float) -> tuple[float, float]:
+    """Clopper–Pearson interval of a proportion of clustered units with the effective sample
+    size of Korn & Graubard (1998): ``successes`` and ``totals`` per cluster, p = Σk / Σn,
+    design effect deff = v / (p(1 − p)/N) with the cluster-robust variance
+    v = G/(G − 1) Σ_c (k_c − p n_c)² / N² (deff = 1 when p is 0 or 1, floored at 1), effective
+    size n* = N / deff × (t_{N−1} / t_{G−1})² (the degrees-of-freedom adjustment, at most N),
+    x* = p n*, and the interval [Beta_{α/2}(x*, n* − x* + 1), Beta_{1−α/2}(x* + 1, n* − x*)].
+    Unlike a percentile bootstrap it is not [0, 0] for 0 successes."""
+    from scipy.stats import beta
+    from scipy.stats import t as t_dist
+
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(totals, dtype=float)
+    keep = n > 0
+    k, n = k[keep], n[keep]
+    big_n, g = float(n.sum()), int(n.size)
+    if big_n == 0 or g < 2:
+        return float("nan"), float("nan")
+    p = float(k.sum()) / big_n
+    deff = 1.0
+    if 0 < p < 1:
+        v = g / (g - 1) * float(((k - p * n) ** 2).sum()) / big_n**2
+        deff = max(1.0, v / (p * (1 - p) / big_n))
+    q = 1 - (1 - confidence) / 2
+    adj = (t_dist.ppf(q, big_n - 1) / t_dist.ppf(q, g - 1)) ** 2 if big_n > 1 else 1.0
+    n_eff = min(big_n, big_n / deff * adj)
+    x = p * n_eff
+    a = 1 - confidence
+    low = 0.0 if x <= 0 else float(beta.ppf(a / 2, x, n_eff - x + 1))
+    high = 1.0 if x >= n_eff else float(beta.ppf(1 - a / 2, x + 1, n_eff - x))
+    return low, high

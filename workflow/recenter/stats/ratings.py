@@ -266,11 +266,52 @@ def n_dropped(e: Estimate) -> int:
     return int(np.isnan(np.asarray(e.replicates, dtype=float)).sum())
 
 
-def small_cluster(e: Estimate, n_clusters: int, confidence: float) -> Estimate:
+def small_cluster(e: Estimate, n_clusters: int, confidence: float, jackknife=None) -> Estimate:
     """``e`` with its percentile interval widened for few clusters
-    (``recenter.stats.bootstrap.small_cluster_interval``)."""
-    low, high = small_cluster_interval(e.estimate, e.replicates, confidence, n_clusters)
-    return Estimate(e.estimate, float(low), float(high), e.replicates, e.n)
+    (``recenter.stats.bootstrap.small_cluster_interval``); with ``jackknife`` (leave-one-
+    cluster-out values) the interval is first made BCa (``bca_interval``), then widened."""
+    if jackknife is None:
+        low, high = small_cluster_interval(e.estimate, e.replicates, confidence, n_clusters)
+        return Estimate(e.estimate, float(low), float(high), e.replicates, e.n)
+    from recenter.stats.bootstrap import bca_interval, small_cluster_factor
+
+    low, high = bca_interval(e.estimate, e.replicates, jackknife, confidence)
+    f = small_cluster_factor(n_clusters, confidence)
+    est = e.estimate
+    return Estimate(
+        est, float(est + f * (low - est)), float(est + f * (high - est)), e.replicates, e.n
+    )
+
+
+def spearman_jackknife(x, y, clusters) -> np.ndarray:
+    """Spearman's rho of x and y with each cluster left out in turn (clusters that have a
+    unit where both are present): the jackknife values of ``bca_interval``."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    cl = np.asarray(clusters, dtype=np.int64)
+    keep = ~np.isnan(x) & ~np.isnan(y)
+    present = np.unique(cl[keep])
+    if present.size < 2:
+        return np.full(present.size, np.nan)
+    w = (cl[None, :] != present[:, None]).astype(float)
+    return spearman_weighted(x, y, w)
+
+
+def pairwise_spearman_jackknife(ratings, clusters) -> np.ndarray:
+    """Leave-one-cluster-out mean over rater pairs of Spearman's rho (pairs whose rho is
+    undefined are skipped, as in ``pairwise_spearman_bootstrap``), one value per cluster."""
+    import warnings
+
+    h = np.asarray(ratings, dtype=float)
+    cl = np.asarray(clusters, dtype=np.int64)
+    present = np.unique(cl[(~np.isnan(h)).sum(axis=1) >= 2])
+    if present.size < 2:
+        return np.full(present.size, np.nan)
+    w = (cl[None, :] != present[:, None]).astype(float)
+    vals = [spearman_weighted(h[:, a], h[:, b], w) for a, b in combinations(range(h.shape[1]), 2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.stack(vals), axis=0) if vals else np.full(present.size, np.nan)
 
 
 # ---- weighted kappa -------------------------------------------------------------------------
