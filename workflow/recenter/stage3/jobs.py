@@ -27,8 +27,10 @@ def _boot_note(boot: BootstrapConfig) -> str:
     return (
         boot.note("users")
         + " Each interval is widened about the estimate by sqrt(G/(G−1))·t(G−1)/z for its G "
-        "users (1.12 for 16), the small-cluster correction whose coverage "
-        "bench/calibration.py measures."
+        "users (1.12 for 16; no interval with fewer than 2 users); Spearman intervals are "
+        "BCa (bias correction from the replicates, acceleration from the leave-one-user-out "
+        "jackknife) before the widening, since ρ of clustered ratings is biased with few "
+        "users. Coverage is measured in bench/results/coverage.csv."
     )
 
 
