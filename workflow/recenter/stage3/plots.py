@@ -56,7 +56,9 @@ def human_ratings_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
 
 def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     """Table 6 as a figure: each judge's mean rating next to the humans' mean on the same
-    units, with intervals, and its Spearman rho with the mean human rating."""
+    units, with intervals, its Spearman rho with the mean human rating, and the like-for-like
+    gap (rho with the mean of the other humans, judge minus held-out human; 0 = as close to
+    the humans as a human is)."""
     rows = []
     for r in table.iter_rows(named=True):
         rows.append(
@@ -87,6 +89,16 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
                 "ci_low": r["spearman_ci_low"],
                 "ci_high": r["spearman_ci_high"],
                 "panel": "Spearman ρ with mean human rating",
+            }
+        )
+        rows.append(
+            {
+                "system": r["system"],
+                "rater": "judge",
+                "value": r.get("spearman_gap_like_for_like"),
+                "ci_low": r.get("spearman_gap_ci_low"),
+                "ci_high": r.get("spearman_gap_ci_high"),
+                "panel": "like-for-like ρ gap: judge − held-out human (0 = human-like)",
             }
         )
     y = alt.Y("system:N", sort=table["system"].to_list(), title=None)
