@@ -129,6 +129,35 @@ def test_label_share_intervals_equal_a_naive_user_bootstrap(jm, raw):
     np.testing.assert_allclose(res.gap_replicates, gap)
 
 
+def test_gap_permutation_p_equals_brute_force_over_user_labels(jm, raw):
+    """The fixture's 3 users (u1, u2 real; u3 synthetic): every way to call one user
+    synthetic, the gap recounted from the raw lines; p = share with |gap| ≥ observed.
+    Also the replicates where the synthetic group was not drawn are counted as dropped."""
+    from itertools import combinations
+
+    users = sorted(raw["users"])
+    per_user = {u: Counter() for u in users}
+    for aid, by in raw["labels"].items():
+        per_user[raw["owner"][aid]].update(by.values())
+
+    def gap(synth):
+        def share(us):
+            c = sum((per_user[u] for u in us), Counter())
+            return (c["uncertain"] + c["rejected"]) / sum(c.values())
+
+        return share([u for u in users if u not in synth]) - share(list(synth))
+
+    obs = gap([u for u in users if not raw["users"][u][1]])
+    vals = [gap(list(c)) for c in combinations(users, 1)]
+    want = np.mean([abs(v) >= abs(obs) - 1e-12 for v in vals])
+    res = quality.label_shares(jm, BOOT)
+    row = res.table.filter(pl.col("group_kind") == "difference").row(0, named=True)
+    assert res.gap_test.statistic == pytest.approx(obs)
+    assert row["p_permutation"] == pytest.approx(want)
+    assert row["test"].startswith("exact permutation, all 3 assignments")
+    assert row["n_replicates_dropped"] == int(np.isnan(res.gap_replicates).sum()) > 0
+
+
 def test_groups_without_synthetic_users_leave_the_gap_undefined(jm):
     real_only = data.JudgmentMatrix(
         **{**jm.__dict__, "is_real": np.ones_like(jm.is_real), "datasets": ["wildchat"] * 9}
@@ -137,6 +166,7 @@ def test_groups_without_synthetic_users_leave_the_gap_undefined(jm):
     assert "synthetic" not in table["group"].to_list()
     gap = table.filter(pl.col("group_kind") == "difference")
     assert gap["share"][0] is None
+    assert gap["p_permutation"][0] is None and "empty" in gap["test"][0]
 
 
 # ---- failure modes --------------------------------------------------------------------------

@@ -92,9 +92,7 @@ def _intervals_vs_truth(tables: Path, t: dict) -> list[tuple[str, float, float, 
     fig7 = pl.read_csv(tables / "fig7_mention_vs_penalty.csv")
     for r in fig7.filter(pl.col("mention_rate").is_not_null()).iter_rows(named=True):
         m = r["model"]
-        rows.append(
-            (f"mention_rate.{m}", t["mention_rate"][m], r["exact_ci_low"], r["exact_ci_high"])
-        )
+        rows.append((f"mention_rate.{m}", t["mention_rate"][m], r["ci_low"], r["ci_high"]))
     for r in pl.read_csv(tables / "reward_models.csv").iter_rows(named=True):
         rows.append(
             (

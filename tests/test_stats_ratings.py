@@ -245,3 +245,146 @@ def test_holm_equals_statsmodels_and_hand_computation():
     with_nan = rs.holm([0.01, np.nan, 0.04])
     assert np.isnan(with_nan[1])
     assert with_nan[[0, 2]] == pytest.approx([0.02, 0.04])
+
+
+# ---- exact paired differences (issue 9, item 1) ----------------------------------------------
+#: 12 units, judge rating and the 3 human ratings; |judge − mean human| in {1/3, 2/3, 4/3, 5/3},
+#: three times each, every time from a different float rounding of the mean.
+TWELVE = [
+    (5, (4, 5, 5)),
+    (1, (1, 1, 2)),
+    (2, (1, 1, 5)),
+    (3, (1, 1, 5)),
+    (1, (1, 1, 3)),
+    (4, (4, 5, 5)),
+    (3, (3, 5, 5)),
+    (3, (1, 1, 3)),
+    (1, (1, 1, 5)),
+    (1, (1, 2, 5)),
+    (3, (1, 1, 2)),
+    (3, (4, 5, 5)),
+]
+
+
+def test_paired_differences_are_exact_so_ties_are_ties():
+    """Float differences judge − mean(humans) break the ties of this example by rounding noise
+    (12 distinct |d| where there are 4), which made the test 'exact' with T = 24, p = 0.266.
+    On the exact grid the ties are seen: scipy on the correctly tied values (Fractions turned
+    into floats, equal rationals giving equal floats) gives T = 26, p = 0.305."""
+    from fractions import Fraction
+
+    from recenter.stage3.data import unit_mean
+
+    judge = np.array([j for j, _ in TWELVE], float)
+    h = np.array([hs for _, hs in TWELVE], float)
+    noisy = judge - unit_mean(h)
+    assert np.unique(np.abs(noisy)).size == 12  # the defect: no tie survives in floats
+    num, defined, denom = rs.paired_difference_grid(judge, h)
+    assert defined.all() and denom == 3
+    exact = [Fraction(3 * j - sum(hs), 3) for j, hs in TWELVE]
+    assert [Fraction(int(n), denom) for n in num] == exact
+    stat, p, method = rs.wilcoxon_signed_rank(num)
+    ref = wilcoxon(np.array([float(x) for x in exact]), method="approx")
+    assert stat == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue)
+    assert stat == pytest.approx(26.0) and p == pytest.approx(0.305, abs=5e-4)
+    assert method.startswith("normal approximation")
+
+
+def test_paired_difference_grid_mixes_numbers_of_raters():
+    judge = np.array([4.0, 2.0, np.nan, 5.0])
+    h = np.array([[3.0, 4.0, np.nan], [1.0, np.nan, np.nan], [3.0, 3.0, 3.0], [4.0, 4.0, 5.0]])
+    num, defined, denom = rs.paired_difference_grid(judge, h)
+    assert denom == 6 and defined.tolist() == [True, True, False, True]
+    assert (num[defined] / denom) == pytest.approx([4 - 3.5, 2 - 1.0, 5 - 13 / 3])
+    with pytest.raises(ValueError, match="integer"):
+        rs.paired_difference_grid(np.array([3.5]), np.array([[3.0]]))
+
+
+# ---- like-for-like Spearman (issue 9, item 1) --------------------------------------------------
+def _four_interchangeable_raters(rng, n_clusters=16, per=23):
+    """Ordinal 1–5 ratings of 4 raters that are interchangeable by construction: a shared
+    cluster effect and unit effect, independent rater noise, the same cut points."""
+    cl = np.repeat(np.arange(n_clusters), per)
+    shared = rng.normal(0, 0.55, n_clusters)[cl] + rng.normal(0, 0.25, cl.size)
+    latent = shared[:, None] + rng.normal(0, 0.8, (cl.size, 4))
+    return (1 + np.searchsorted([-1.2, -0.4, 0.4, 1.2], latent)).astype(float), cl
+
+
+def test_like_for_like_spearman_gap_is_unbiased_where_the_old_gap_is_not():
+    """4 interchangeable raters, the 4th called 'judge'. Old gap: rho(judge, mean of 3) −
+    mean pairwise rho(human, human), biased upwards (a mean of 3 is more reliable than 1).
+    New gap: rho(judge, mean of 2) − rho(held-out human, same mean), averaged over hold-outs,
+    0 in expectation by symmetry. 300 seeded studies; tolerances are 4 Monte Carlo standard
+    errors computed from the simulated spread."""
+    rng = np.random.default_rng(20260606)
+    old, new = [], []
+    for _ in range(300):
+        r, _cl = _four_interchangeable_raters(rng)
+        h, judge = r[:, :3], r[:, 3]
+        hmean = h.mean(axis=1)
+        hh = np.mean([spearmanr(h[:, a], h[:, b])[0] for a, b in ((0, 1), (0, 2), (1, 2))])
+        old.append(spearmanr(judge, hmean)[0] - hh)
+        new.append(rs.loo_spearman(judge, h)[2])
+    old, new = np.array(old), np.array(new)
+    se_old, se_new = old.std(ddof=1) / np.sqrt(old.size), new.std(ddof=1) / np.sqrt(new.size)
+    assert old.mean() > 0.05 and old.mean() > 10 * se_old  # the bias: about +0.1
+    assert abs(new.mean()) < 4 * se_new
+    assert new.std() < 0.1  # an informative gap, not noise that hides a bias
+
+
+def test_loo_spearman_equals_scipy_hand_computation():
+    rng = np.random.default_rng(3)
+    r, cl = _four_interchangeable_raters(rng, 10, 12)
+    h, judge = r[:, :3].copy(), r[:, 3].copy()
+    h[rng.random(h.shape) < 0.1] = np.nan
+    judge[:5] = np.nan
+    a_all, b_all = [], []
+    for j in range(3):
+        others = np.delete(h, j, axis=1)
+        n_o = (~np.isnan(others)).sum(axis=1)
+        m = np.where(n_o > 0, np.nansum(others, axis=1) / np.maximum(n_o, 1), np.nan)
+        s = ~np.isnan(judge) & ~np.isnan(h[:, j]) & ~np.isnan(m)
+        a_all.append(spearmanr(judge[s], m[s])[0])
+        b_all.append(spearmanr(h[s, j], m[s])[0])
+    got = rs.loo_spearman(judge, h)
+    assert got == pytest.approx((np.mean(a_all), np.mean(b_all), np.mean(a_all) - np.mean(b_all)))
+    boot = rs.loo_spearman_bootstrap(judge, h, cl, 10, replicates=50, seed=1, confidence=0.95)
+    assert boot.gap.estimate == pytest.approx(got[2]) and boot.n_holdouts == 3
+    assert boot.gap.replicates.shape == (50,)
+
+
+# ---- small-cluster intervals and dropped replicates (issue 9, items 4 and 8) ----------------
+def test_small_cluster_factor_is_the_cr1_times_t_over_z_widening():
+    from scipy.stats import norm
+    from scipy.stats import t as t_dist
+
+    from recenter.stats import bootstrap as bs
+
+    for g in (5, 16, 77):
+        want = np.sqrt(g / (g - 1)) * t_dist.ppf(0.975, g - 1) / norm.ppf(0.975)
+        assert bs.small_cluster_factor(g, 0.95) == pytest.approx(want)
+    assert bs.small_cluster_factor(16, 0.95) == pytest.approx(1.1232, abs=1e-4)
+    assert np.isnan(bs.small_cluster_factor(1, 0.95))
+    reps = np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.nan])
+    low, high = bs.small_cluster_interval(2.5, reps, 0.5, 16)
+    q_low, q_high = np.nanquantile(reps, [0.25, 0.75])
+    f = bs.small_cluster_factor(16, 0.5)
+    assert (low, high) == pytest.approx((2.5 + f * (q_low - 2.5), 2.5 + f * (q_high - 2.5)))
+
+
+def test_dropped_replicates_are_counted_and_noted_above_one_percent():
+    from recenter.stats import bootstrap as bs
+
+    e = rs.Estimate(0.1, 0.0, 0.2, np.array([0.1, np.nan, 0.2, np.nan]), 10)
+    assert rs.n_dropped(e) == 2
+    assert bs.dropped_replicates_note({"a": 10, "b": 20}, 2000) == ""  # 0.5% and 1.0%
+    note = bs.dropped_replicates_note({"a": 20, "b": 21, "c": 0}, 2000)
+    assert "b: 21 of 2000" in note and "a:" not in note and "c:" not in note
+    # a group that is absent from some resamples: the difference is NaN there and counted
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    group = np.array([1.0, 0.0, 0.0, 0.0])  # the only group-1 unit is in cluster 0
+    d = rs.difference_of_means_bootstrap(
+        values, group, np.array([0, 1, 2, 3]), 4, replicates=400, seed=1, confidence=0.95
+    )
+    # P(cluster 0 not drawn in 4 draws) = (3/4)^4 ≈ 0.32
+    assert rs.n_dropped(d) / 400 == pytest.approx(0.75**4, abs=0.08)

@@ -10,7 +10,7 @@ import polars as pl
 
 from recenter.outputs import atomic_write, write_table
 from recenter.stage1 import data, quality, verifiers
-from recenter.stats.bootstrap import BootstrapConfig
+from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,19 @@ def shares_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
             "(n_judgments). problematic = uncertain + rejected. Groups: each source dataset, "
             "then pooled real (is_real) and synthetic users, and all users; the last row is the "
             "problematic share of real minus synthetic users (paper: +22 points; WildChat "
-            "acceptance about 58%). " + _boot_note(boot)
+            "acceptance about 58%). **Test of the gap (cluster level):** p_permutation permutes "
+            "the real/synthetic label among users, each user keeping all its judgments (the "
+            "label belongs to the user and a user's attributes are dependent), statistic = the "
+            "gap itself, two-sided (`test` says exact or Monte Carlo and the seed). "
+            + _boot_note(boot)
+            + dropped_replicates_note(
+                {
+                    f"{r['group']} {r['label']}": r["n_replicates_dropped"]
+                    for r in res.table.iter_rows(named=True)
+                    if r["n_replicates_dropped"] is not None
+                },
+                boot.replicates,
+            )
         ),
     )
     log.info("gap real - synthetic: %s", res.gap_estimate)

@@ -3,7 +3,9 @@ failure-mode shares of flagged attributes, and the annotators' agreement.
 
 Every interval is a percentile cluster-bootstrap interval that resamples users (the Stage-1
 cluster, paper.md conventions) with recenter.stats.bootstrap; statistics computed with the same
-(users, replicates, seed) share their resamples.
+(users, replicates, seed) share their resamples. The real-minus-synthetic gap is tested by
+permuting the real/synthetic label among users (recenter.stats.cluster_tests), since the label
+belongs to the user and a user's attributes are dependent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import polars as pl
 
 from recenter.stage1.data import CATEGORIES, LABELS, JudgmentMatrix
 from recenter.stats import agreement as ag
+from recenter.stats import cluster_tests as ct
 from recenter.stats import ordinal
 from recenter.stats.bootstrap import (
     BootstrapConfig,
@@ -36,6 +39,24 @@ class SharesResult:
     table: pl.DataFrame
     gap_estimate: float
     gap_replicates: np.ndarray  # (B,)
+    gap_test: ct.ClusterTest
+
+
+def gap_permutation_test(jm: JudgmentMatrix, seed: int) -> ct.ClusterTest:
+    """Two-sided permutation test of the real-minus-synthetic gap in the problematic share:
+    the real/synthetic label is permuted among users (each user keeps all its judgments), the
+    statistic is the pooled problematic share of the 'real' users minus that of the others.
+    Exact over all assignments when there are at most 100,000, else 9,999 seeded permutations
+    (recenter.stats.cluster_tests.label_permutation_test)."""
+    prob = (jm.codes >= 1).sum(axis=1).astype(float)  # problematic judgments per attribute
+    judged = (~np.isnan(jm.codes)).sum(axis=1).astype(float)
+    sums = cluster_sums(np.column_stack([prob, judged]), jm.clusters, jm.n_clusters)
+    real = np.zeros(jm.n_clusters, dtype=bool)
+    real[jm.clusters[jm.is_real]] = True
+    has = sums[:, 1] > 0
+    return ct.label_permutation_test(
+        sums[has], real[has], ct.ratio_difference(sums[has]), seed=seed
+    )
 
 
 def _groups(jm: JudgmentMatrix) -> list[tuple[str, str, np.ndarray]]:
@@ -103,6 +124,7 @@ def label_shares(jm: JudgmentMatrix, boot: BootstrapConfig) -> SharesResult:
                 }
             )
     real_mask, synth_mask = groups[real_g][2], groups[synth_g][2]
+    test = gap_permutation_test(jm, boot.seed)
     rows.append(
         {
             "group": GAP,
@@ -115,12 +137,17 @@ def label_shares(jm: JudgmentMatrix, boot: BootstrapConfig) -> SharesResult:
             "share": none_if_nan(res.estimate[-1]),
             "ci_low": none_if_nan(res.ci_low[-1]),
             "ci_high": none_if_nan(res.ci_high[-1]),
+            "p_permutation": none_if_nan(test.p),
+            "test": test.method,
         }
     )
+    dropped = np.isnan(res.replicates).sum(axis=0)  # per statistic
+    for k, r in enumerate(rows):
+        r["n_replicates_dropped"] = int(dropped[k]) if k < dropped.size else None
     table = pl.DataFrame(rows, schema=SHARES_SCHEMA)
     # groups without any attribute (e.g. no synthetic user) are left out, the gap row stays
     table = table.filter((pl.col("n_attributes") > 0) | (pl.col("group_kind") == "difference"))
-    return SharesResult(table, float(res.estimate[-1]), res.replicates[:, -1])
+    return SharesResult(table, float(res.estimate[-1]), res.replicates[:, -1], test)
 
 
 SHARES_SCHEMA = {
@@ -134,6 +161,9 @@ SHARES_SCHEMA = {
     "share": pl.Float64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
+    "n_replicates_dropped": pl.Int64,
+    "p_permutation": pl.Float64,
+    "test": pl.String,
 }
 
 

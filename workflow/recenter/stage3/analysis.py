@@ -1,7 +1,11 @@
 """Stage-3 analyses: human agreement, Fig 5, Table 6, Fig 6, Fig 7, reward models and the
-Stage-3 gaps rows. Intervals are percentile cluster-bootstrap intervals over response items
-(recenter.stats.bootstrap); every statistic bootstrapped with the same (clusters, replicates,
-seed) uses the same resamples, so replicates of different statistics can be combined.
+Stage-3 gaps rows. The cluster is the user (recenter.stage3.data explains why). Intervals are
+percentile cluster-bootstrap intervals over users (recenter.stats.bootstrap), widened for few
+clusters (``small_cluster_interval``: a generator's 16 items rest on at most 16 users); every
+statistic bootstrapped with the same (clusters, replicates, seed) uses the same resamples, so
+replicates of different statistics can be combined. Tests are cluster-level
+(recenter.stats.cluster_tests); unit-level tests are kept only in columns named ``unit_*`` for
+contrast, and Holm runs over the cluster-level p.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from recenter.stage3.data import NEUTRAL, SCALE, Units
+from recenter.stats import cluster_tests as ct
 from recenter.stats import ratings as rs
 from recenter.stats.bootstrap import BootstrapConfig
 
@@ -36,6 +41,17 @@ def _est_cols(e: rs.Estimate) -> dict:
     return {"estimate": _f(e.estimate), "ci_low": _f(e.ci_low), "ci_high": _f(e.ci_high)}
 
 
+def _n_clusters(units: Units, mask) -> int:
+    """Clusters (users) with at least one unit in ``mask``."""
+    return int(np.unique(units.clusters[np.asarray(mask, dtype=bool)]).size)
+
+
+def _small(e: rs.Estimate, units: Units, mask, boot, jackknife=None) -> rs.Estimate:
+    """``e`` with its interval widened for the number of clusters behind it (BCa first when
+    leave-one-cluster-out ``jackknife`` values are given)."""
+    return rs.small_cluster(e, _n_clusters(units, mask), boot.confidence, jackknife)
+
+
 # ---- agreement -------------------------------------------------------------------------------
 AGREEMENT_SCHEMA = {
     "statistic": pl.String,
@@ -45,6 +61,7 @@ AGREEMENT_SCHEMA = {
     "ci_high": pl.Float64,
     "n_units": pl.Int64,
     "n_pairs": pl.Int64,
+    "n_replicates_dropped": pl.Int64,
     "paper": pl.Float64,
     "note": pl.String,
 }
@@ -63,7 +80,25 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
         )
         for kind in ("linear", "quadratic")
     }
-    n_pairable = int(((~np.isnan(h)).sum(axis=1) >= 2).sum())
+    pairable = (~np.isnan(h)).sum(axis=1) >= 2
+    n_pairable = int(pairable.sum())
+
+    def small(e):
+        return _small(e, units, pairable, boot)
+
+    jack = rs.pairwise_spearman_jackknife(h, units.clusters)
+    mean_rho = _small(mean_rho, units, pairable, boot, jack)
+    pairs_rho = [
+        (
+            a,
+            b,
+            _small(
+                e, units, pairable, boot, rs.spearman_jackknife(h[:, a], h[:, b], units.clusters)
+            ),
+        )
+        for a, b, e in pairs_rho
+    ]
+    kappas = {k: (small(m), [(a, b, small(e)) for a, b, e in ps]) for k, (m, ps) in kappas.items()}
     stats = [("mean pairwise Spearman rho", mean_rho, pairs_rho)]
     stats += [(f"mean pairwise weighted kappa ({k})", *kappas[k]) for k in ("linear", "quadratic")]
     for name, mean, pairs in stats:
@@ -75,11 +110,12 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
                 **_est_cols(mean),
                 "n_units": n_pairable,
                 "n_pairs": n_def,
+                "n_replicates_dropped": rs.n_dropped(mean),
                 "paper": PAPER_AGREEMENT.get(name),
                 "note": None if n_def else "no annotator pair rated two common units",
             }
         )
-    alpha = rs.ordinal_alpha_bootstrap(h, SCALE, units.clusters, units.n_clusters, **kw)
+    alpha = small(rs.ordinal_alpha_bootstrap(h, SCALE, units.clusters, units.n_clusters, **kw))
     rows.append(
         {
             "statistic": "Krippendorff's alpha (ordinal)",
@@ -87,6 +123,7 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
             **_est_cols(alpha),
             "n_units": alpha.n,
             "n_pairs": None,
+            "n_replicates_dropped": rs.n_dropped(alpha),
             "paper": None,
             "note": None if not np.isnan(alpha.estimate) else "undefined: fewer than 2 values",
         }
@@ -100,6 +137,7 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
                     **_est_cols(e),
                     "n_units": e.n,
                     "n_pairs": 1,
+                    "n_replicates_dropped": rs.n_dropped(e),
                     "paper": None,
                     "note": None if not np.isnan(e.estimate) else "undefined on the common units",
                 }
@@ -131,6 +169,8 @@ HUMAN_RATINGS_SCHEMA = {
     "no_better_ci_low": pl.Float64,
     "no_better_ci_high": pl.Float64,
     "n_no_better": pl.Int64,
+    "n_clusters": pl.Int64,
+    "n_replicates_dropped": pl.Int64,
 }
 
 
@@ -150,6 +190,7 @@ def human_ratings_table(h: np.ndarray, units: Units, boot) -> pl.DataFrame:
         )
         nb = sel & (np.nan_to_num(hmean, nan=np.inf) <= NEUTRAL)
         share = rs.ratio_bootstrap(nb, sel, units.clusters, units.n_clusters, **boot.kwargs())
+        mean, share = _small(mean, units, sel, boot), _small(share, units, sel, boot)
         rows.append(
             {
                 "generator": name,
@@ -162,6 +203,8 @@ def human_ratings_table(h: np.ndarray, units: Units, boot) -> pl.DataFrame:
                 "no_better_ci_low": _f(share.ci_low),
                 "no_better_ci_high": _f(share.ci_high),
                 "n_no_better": int(nb.sum()),
+                "n_clusters": _n_clusters(units, sel),
+                "n_replicates_dropped": rs.n_dropped(mean),
             }
         )
     return pl.DataFrame(rows, schema=HUMAN_RATINGS_SCHEMA)
@@ -178,6 +221,7 @@ JUDGE_SCHEMA = {
     "system": pl.String,
     "kind": pl.String,
     "n": pl.Int64,
+    "n_clusters": pl.Int64,
     "mean_rating": pl.Float64,
     "mean_ci_low": pl.Float64,
     "mean_ci_high": pl.Float64,
@@ -185,13 +229,23 @@ JUDGE_SCHEMA = {
     "difference": pl.Float64,
     "difference_ci_low": pl.Float64,
     "difference_ci_high": pl.Float64,
-    "wilcoxon_statistic": pl.Float64,
-    "wilcoxon_n_nonzero": pl.Int64,
-    "p_wilcoxon": pl.Float64,
-    "wilcoxon_method": pl.String,
+    "cluster_wilcoxon_statistic": pl.Float64,
+    "p_cluster_wilcoxon": pl.Float64,
+    "cluster_wilcoxon_method": pl.String,
+    "p_signflip": pl.Float64,
+    "unit_wilcoxon_statistic": pl.Float64,
+    "unit_wilcoxon_n_nonzero": pl.Int64,
+    "p_unit_wilcoxon": pl.Float64,
+    "unit_wilcoxon_method": pl.String,
     "spearman": pl.Float64,
     "spearman_ci_low": pl.Float64,
     "spearman_ci_high": pl.Float64,
+    "spearman_loo": pl.Float64,
+    "human_loo_spearman": pl.Float64,
+    "spearman_gap_like_for_like": pl.Float64,
+    "spearman_gap_ci_low": pl.Float64,
+    "spearman_gap_ci_high": pl.Float64,
+    "n_replicates_dropped": pl.Int64,
 }
 
 
@@ -205,27 +259,63 @@ def judge_analysis(
     system: str,
     kind: str,
     rating: np.ndarray,
-    hmean: np.ndarray,
+    h: np.ndarray,
     mention: np.ndarray,
     units: Units,
     boot,
 ) -> JudgeResult:
-    """One judge file against the humans on the units both rated: its mean rating, the paired
-    difference judge − mean human rating (mean with interval; two-sided Wilcoxon signed-rank
-    test), Spearman's rho with the mean human rating; for LLM judges also its mention gap.
-    Reward-model scores are on their own scale: only rho is meaningful (the mean and the
-    difference are left empty)."""
+    """One judge file against the humans (``h``: units × annotators) on the units both rated.
+
+    - its mean rating and the paired difference judge − mean human rating per unit (mean
+      with interval);
+    - tests of that difference, all two-sided: the **Wilcoxon signed-rank test of the
+      per-user mean differences** (cluster level, the Table's test, Holm across judges), an
+      exact sign-flip test of the per-user sums (the unit-weighted mean the table reports),
+      and the unit-level Wilcoxon (``unit_*``, treats dependent units as independent; shown
+      for contrast only). Differences are exact (integers on a common grid), so ties are
+      ties;
+    - Spearman's rho with the mean human rating, and the like-for-like comparison: rho of the
+      judge with the mean of 2 of the 3 humans minus rho of the held-out human with that same
+      mean, averaged over held-out humans (``recenter.stats.ratings.loo_spearman_bootstrap``);
+    - for LLM judges its mention gap (Fig 6).
+    Reward-model scores are on their own scale: only the rhos are meaningful (the mean, the
+    difference and the tests are left empty)."""
     kw = boot.kwargs()
+    hmean = _unit_mean(h)
     both = ~np.isnan(rating) & ~np.isnan(hmean)
-    rho = rs.spearman_bootstrap(rating, hmean, units.clusters, units.n_clusters, **kw)
-    row: dict = {"system": system, "kind": kind, "n": int(both.sum())}
+    cl = units.clusters
+
+    def small(e):
+        return _small(e, units, both, boot)
+
+    rho = _small(
+        rs.spearman_bootstrap(rating, hmean, cl, units.n_clusters, **kw),
+        units,
+        both,
+        boot,
+        rs.spearman_jackknife(rating, hmean, cl),
+    )
+    loo = rs.loo_spearman_bootstrap(rating, h, cl, units.n_clusters, **kw)
+    loo_gap = small(loo.gap)
+    dropped = [rs.n_dropped(rho), rs.n_dropped(loo.gap)]
+    row: dict = {
+        "system": system,
+        "kind": kind,
+        "n": int(both.sum()),
+        "n_clusters": _n_clusters(units, both),
+    }
     if kind == "llm_judge":
-        mean = rs.ratio_bootstrap(
-            np.where(both, rating, 0.0), both, units.clusters, units.n_clusters, **kw
+        mean = small(
+            rs.ratio_bootstrap(np.where(both, rating, 0.0), both, cl, units.n_clusters, **kw)
         )
-        diff = np.where(both, rating - hmean, np.nan)
-        d = rs.ratio_bootstrap(np.nan_to_num(diff), both, units.clusters, units.n_clusters, **kw)
-        stat, p, method = rs.wilcoxon_signed_rank(diff[both])
+        num, _, denom = rs.paired_difference_grid(rating, h)
+        diff = np.where(both, num / denom, 0.0)
+        d = small(rs.ratio_bootstrap(diff, both, cl, units.n_clusters, **kw))
+        dropped += [rs.n_dropped(mean), rs.n_dropped(d)]
+        unit_stat, unit_p, unit_method = rs.wilcoxon_signed_rank(num[both])
+        cw = ct.wilcoxon_cluster_means(num[both], denom, cl[both])
+        totals = np.bincount(cl[both], weights=num[both], minlength=units.n_clusters)
+        sf = ct.signflip_test(totals[np.unique(cl[both])], seed=boot.seed)
         row.update(
             {
                 "mean_rating": _f(mean.estimate),
@@ -235,10 +325,14 @@ def judge_analysis(
                 "difference": _f(d.estimate),
                 "difference_ci_low": _f(d.ci_low),
                 "difference_ci_high": _f(d.ci_high),
-                "wilcoxon_statistic": _f(stat),
-                "wilcoxon_n_nonzero": int(np.sum(diff[both] != 0)),
-                "p_wilcoxon": _f(p),
-                "wilcoxon_method": method,
+                "cluster_wilcoxon_statistic": _f(cw.statistic),
+                "p_cluster_wilcoxon": _f(cw.p),
+                "cluster_wilcoxon_method": cw.method,
+                "p_signflip": _f(sf.p),
+                "unit_wilcoxon_statistic": _f(unit_stat),
+                "unit_wilcoxon_n_nonzero": int(np.sum(num[both] != 0)),
+                "p_unit_wilcoxon": _f(unit_p),
+                "unit_wilcoxon_method": unit_method,
             }
         )
     row.update(
@@ -246,6 +340,12 @@ def judge_analysis(
             "spearman": _f(rho.estimate),
             "spearman_ci_low": _f(rho.ci_low),
             "spearman_ci_high": _f(rho.ci_high),
+            "spearman_loo": _f(loo.rater.estimate),
+            "human_loo_spearman": _f(loo.human.estimate),
+            "spearman_gap_like_for_like": _f(loo_gap.estimate),
+            "spearman_gap_ci_low": _f(loo_gap.ci_low),
+            "spearman_gap_ci_high": _f(loo_gap.ci_high),
+            "n_replicates_dropped": int(max(dropped)),
         }
     )
     frame = pl.DataFrame([row], schema=JUDGE_SCHEMA)
@@ -258,16 +358,32 @@ def judge_analysis(
 
 
 def judges_table(rows: list[pl.DataFrame]) -> pl.DataFrame:
-    """Table 6: LLM-judge rows, Holm-adjusted Wilcoxon p-values across the judges."""
+    """Table 6: LLM-judge rows, Holm-adjusted cluster-level Wilcoxon p across the judges."""
     if not rows:
         return pl.DataFrame(schema={**JUDGE_SCHEMA, "p_holm": pl.Float64})
     t = pl.concat(rows, how="vertical").sort("system")
-    adj = rs.holm(t["p_wilcoxon"].fill_null(float("nan")).to_numpy())
+    adj = rs.holm(t["p_cluster_wilcoxon"].fill_null(float("nan")).to_numpy())
     return t.with_columns(pl.Series("p_holm", adj).fill_nan(None))
 
 
+REWARD_MODEL_COLUMNS = [
+    "system",
+    "n",
+    "n_clusters",
+    "spearman",
+    "spearman_ci_low",
+    "spearman_ci_high",
+    "spearman_loo",
+    "human_loo_spearman",
+    "spearman_gap_like_for_like",
+    "spearman_gap_ci_low",
+    "spearman_gap_ci_high",
+    "n_replicates_dropped",
+]
+
+
 def reward_models_table(rows: list[pl.DataFrame]) -> pl.DataFrame:
-    cols = ["system", "n", "spearman", "spearman_ci_low", "spearman_ci_high"]
+    cols = REWARD_MODEL_COLUMNS
     if not rows:
         return pl.DataFrame(schema={c: JUDGE_SCHEMA[c] for c in cols})
     return pl.concat(rows, how="vertical").sort("system").select(cols)
@@ -279,27 +395,40 @@ GAP_SCHEMA = {
     "kind": pl.String,
     "n_mention": pl.Int64,
     "n_no_mention": pl.Int64,
+    "n_clusters": pl.Int64,
     "mean_mention": pl.Float64,
     "mean_no_mention": pl.Float64,
     "delta": pl.Float64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
-    "mannwhitney_u": pl.Float64,
-    "p_mannwhitney": pl.Float64,
+    "gee_se": pl.Float64,
+    "p_gee": pl.Float64,
+    "unit_mannwhitney_u": pl.Float64,
+    "p_unit_mannwhitney": pl.Float64,
+    "n_replicates_dropped": pl.Int64,
     "note": pl.String,
 }
 
 
 def mention_gap_row(rater, kind, values, mention, units: Units, boot) -> pl.DataFrame:
     """Δ = mean(values | explicit mention) − mean(values | no mention) over units with a value
-    and a flag, with a cluster-bootstrap interval and a two-sided Mann–Whitney U test
-    (scipy.stats.mannwhitneyu; units treated as independent, so its p ignores the clustering
-    that the interval respects). An empty group gives NA with the reason, never 0."""
+    and a flag, with a cluster-bootstrap interval and a cluster-level test: the coefficient of
+    the mention flag in a Gaussian GEE clustered by user (independence working correlation, so
+    the coefficient is Δ itself; bias-reduced sandwich, t with C − 1 df;
+    recenter.stats.cluster_tests.gee_test). The unit-level Mann–Whitney U
+    (scipy.stats.mannwhitneyu, units treated as independent) is kept in ``unit_*`` columns
+    for contrast. An empty group gives NA with the reason, never 0."""
     v = np.asarray(values, float)
     m = np.asarray(mention, float)
     ok = ~np.isnan(v) & ~np.isnan(m)
     yes, no = v[ok & (m == 1)], v[ok & (m == 0)]
-    row = {"rater": rater, "kind": kind, "n_mention": int(yes.size), "n_no_mention": int(no.size)}
+    row = {
+        "rater": rater,
+        "kind": kind,
+        "n_mention": int(yes.size),
+        "n_no_mention": int(no.size),
+        "n_clusters": _n_clusters(units, ok),
+    }
     if yes.size == 0 or no.size == 0:
         empty = "explicit mention" if yes.size == 0 else "no mention"
         row["note"] = f"no unit rated by {rater} in the group '{empty}': Δ undefined"
@@ -309,6 +438,8 @@ def mention_gap_row(rater, kind, values, mention, units: Units, boot) -> pl.Data
     from scipy.stats import mannwhitneyu
 
     d = rs.difference_of_means_bootstrap(v, m, units.clusters, units.n_clusters, **boot.kwargs())
+    d = _small(d, units, ok, boot)
+    gee = ct.gee_test(v[ok], units.clusters[ok], m[ok])
     u = mannwhitneyu(yes, no, alternative="two-sided")
     row.update(
         {
@@ -317,22 +448,25 @@ def mention_gap_row(rater, kind, values, mention, units: Units, boot) -> pl.Data
             "delta": _f(d.estimate),
             "ci_low": _f(d.ci_low),
             "ci_high": _f(d.ci_high),
-            "mannwhitney_u": float(u.statistic),
-            "p_mannwhitney": _f(u.pvalue),
-            "note": None,
+            "gee_se": _f(gee.se),
+            "p_gee": _f(gee.p),
+            "unit_mannwhitney_u": float(u.statistic),
+            "p_unit_mannwhitney": _f(u.pvalue),
+            "n_replicates_dropped": rs.n_dropped(d),
+            "note": None if not np.isnan(gee.p) else f"GEE test undefined: {gee.method}",
         }
     )
     return pl.DataFrame([row], schema=GAP_SCHEMA)
 
 
 def mention_gap_table(human_row: pl.DataFrame, judge_rows: list[pl.DataFrame]) -> pl.DataFrame:
-    """Fig 6: humans first, then the LLM judges (sorted), Holm across the judges' p-values."""
+    """Fig 6: humans first, then the LLM judges (sorted), Holm across the judges' GEE p."""
     judges = (
         pl.concat(judge_rows, how="vertical").sort("rater")
         if judge_rows
         else pl.DataFrame(schema=GAP_SCHEMA)
     )
-    adj = rs.holm(judges["p_mannwhitney"].fill_null(float("nan")).to_numpy())
+    adj = rs.holm(judges["p_gee"].fill_null(float("nan")).to_numpy())
     judges = judges.with_columns(pl.Series("p_holm", adj, dtype=pl.Float64).fill_nan(None))
     human = human_row.with_columns(pl.lit(None, dtype=pl.Float64).alias("p_holm"))
     return pl.concat([human, judges], how="vertical")
@@ -344,10 +478,9 @@ MENTION_RATE_SCHEMA = {
     "n_units": pl.Int64,
     "n_mention": pl.Int64,
     "mention_rate": pl.Float64,
+    "n_clusters": pl.Int64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
-    "exact_ci_low": pl.Float64,
-    "exact_ci_high": pl.Float64,
     "judge_delta": pl.Float64,
     "judge_delta_ci_low": pl.Float64,
     "judge_delta_ci_high": pl.Float64,
@@ -357,33 +490,26 @@ MENTION_RATE_SCHEMA = {
 
 
 def mention_rates(mention: np.ndarray, units: Units, boot) -> pl.DataFrame:
-    """Share of each generator's flagged units that mention the attribute explicitly, with a
-    cluster-bootstrap interval and the Clopper–Pearson exact interval (units independent; the
-    bootstrap interval of a 0/n share is [0, 0], the exact one is not)."""
-    from scipy.stats import binomtest
-
+    """Share of each generator's flagged units that mention the attribute explicitly, with the
+    Korn–Graubard interval (Clopper–Pearson on the effective sample size of the clustered
+    units, recenter.stats.cluster_tests.korn_graubard_interval): a percentile bootstrap of a
+    rare share is [0, 0] at 0 mentions and under-covers, a plain Clopper–Pearson treats the
+    units of a user as independent (both measured in bench/calibration.py)."""
     gens = units.generators
     rows = []
     for g in sorted(set(gens.tolist())):
         sel = (gens == g) & ~np.isnan(mention)
         k, n = int(np.sum(mention[sel] == 1)), int(sel.sum())
-        row = {"model": g, "n_units": n, "n_mention": k}
+        row = {"model": g, "n_units": n, "n_mention": k, "n_clusters": _n_clusters(units, sel)}
         if n:
-            e = rs.ratio_bootstrap(
-                np.where(sel, mention == 1, 0.0),
-                sel,
-                units.clusters,
-                units.n_clusters,
-                **boot.kwargs(),
+            kc = np.bincount(
+                units.clusters[sel],
+                weights=(mention[sel] == 1).astype(float),
+                minlength=units.n_clusters,
             )
-            ci = binomtest(k, n).proportion_ci(confidence_level=boot.confidence, method="exact")
-            row.update(
-                mention_rate=k / n,
-                ci_low=_f(e.ci_low),
-                ci_high=_f(e.ci_high),
-                exact_ci_low=float(ci.low),
-                exact_ci_high=float(ci.high),
-            )
+            nc = np.bincount(units.clusters[sel], minlength=units.n_clusters)
+            low, high = ct.korn_graubard_interval(kc, nc, boot.confidence)
+            row.update(mention_rate=k / n, ci_low=_f(low), ci_high=_f(high))
         rows.append(row)
     return pl.DataFrame(rows, schema={k: MENTION_RATE_SCHEMA[k] for k in MENTION_RATE_SCHEMA})
 
@@ -498,6 +624,7 @@ GAPS_SCHEMA = {
     "estimate": pl.Float64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
+    "n_replicates_dropped": pl.Int64,
 }
 
 
@@ -506,28 +633,30 @@ def gaps_rows(
 ) -> pl.DataFrame:
     """Stage-3 rows of the cross-stage gaps summary, each with an interval from the joint
     replicates (same resamples for every statistic): mean LLM-judge rating minus the human
-    mean (averaged over judges, each on the units it shares with humans), mean judge–human
-    Spearman minus mean human–human Spearman, and the same for reward models."""
+    mean (averaged over judges, each on the units it shares with humans), and the
+    like-for-like Spearman gap of the judges and of the reward models: rho(system, mean of the
+    other humans) − rho(held-out human, the same mean), averaged over held-out humans and over
+    systems (``recenter.stats.ratings.loo_spearman_bootstrap``). The earlier comparison,
+    rho(system, mean of all humans) − mean pairwise human rho, set a mean of 3 raters against
+    single raters and favoured the system (+0.1 for a rater interchangeable with the humans)."""
     kw = boot.kwargs()
     hmean = _unit_mean(h)
-    hh, _ = rs.pairwise_spearman_bootstrap(h, units.clusters, units.n_clusters, **kw)
-    diffs, rhos = [], []
+    diffs, loo_j, loo_r = [], [], []
+    used = np.zeros(units.n, dtype=bool)
     for r in judges.values():
         both = ~np.isnan(r) & ~np.isnan(hmean)
+        used |= both
+        num, _, denom = rs.paired_difference_grid(r, h)
         diffs.append(
             rs.ratio_bootstrap(
-                np.where(both, r - np.nan_to_num(hmean), 0.0),
-                both,
-                units.clusters,
-                units.n_clusters,
-                **kw,
+                np.where(both, num / denom, 0.0), both, units.clusters, units.n_clusters, **kw
             )
         )
-        rhos.append(rs.spearman_bootstrap(r, hmean, units.clusters, units.n_clusters, **kw))
-    rm_rhos = [
-        rs.spearman_bootstrap(r, hmean, units.clusters, units.n_clusters, **kw)
-        for r in rms.values()
-    ]
+        loo_j.append(rs.loo_spearman_bootstrap(r, h, units.clusters, units.n_clusters, **kw).gap)
+    used_rm = np.zeros(units.n, dtype=bool)
+    for r in rms.values():
+        used_rm |= ~np.isnan(r) & ~np.isnan(hmean)
+        loo_r.append(rs.loo_spearman_bootstrap(r, h, units.clusters, units.n_clusters, **kw).gap)
 
     def mean_of(es):
         """Mean over systems of the estimate and of each replicate (NaN ones skipped)."""
@@ -537,7 +666,6 @@ def gaps_rows(
             reps = np.nanmean(np.stack([e.replicates for e in es]), axis=0)
         return est, reps
 
-    rows = []
     specs = []
     if judges:
         specs.append(
@@ -545,43 +673,44 @@ def gaps_rows(
                 "LLM-judge mean rating minus human mean rating (mean over judges)",
                 "difference of means (1–5 scale)",
                 *mean_of(diffs),
-                0.0,
-                None,
+                used,
             )
         )
         specs.append(
             (
-                "Spearman judge–human mean minus human–human (mean over judges)",
+                "Spearman like-for-like: judge vs mean of the other humans minus held-out "
+                "human vs the same mean (mean over held-out humans and judges)",
                 "difference of mean Spearman rho",
-                *mean_of(rhos),
-                hh.estimate,
-                hh.replicates,
+                *mean_of(loo_j),
+                used,
             )
         )
     if rms:
         specs.append(
             (
-                "Spearman reward model–human mean minus human–human (mean over models)",
+                "Spearman like-for-like: reward model vs mean of the other humans minus "
+                "held-out human vs the same mean (mean over held-out humans and models)",
                 "difference of mean Spearman rho",
-                *mean_of(rm_rhos),
-                hh.estimate,
-                hh.replicates,
+                *mean_of(loo_r),
+                used_rm,
             )
         )
-    for comparison, statistic, est, reps, ref_est, ref_reps in specs:
-        e = est - ref_est
-        r = reps - ref_reps if ref_reps is not None else reps
+    rows = []
+    for comparison, statistic, est, reps, mask in specs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            low, high = rs.percentile_interval(r, boot.confidence)
+            low, high = rs.small_cluster_interval(
+                est, reps, boot.confidence, _n_clusters(units, mask)
+            )
         rows.append(
             {
                 "stage": "3 response generation",
                 "comparison": comparison,
                 "statistic": statistic,
-                "estimate": _f(e),
+                "estimate": _f(est),
                 "ci_low": _f(low),
                 "ci_high": _f(high),
+                "n_replicates_dropped": int(np.isnan(reps).sum()),
             }
         )
     return pl.DataFrame(rows, schema=GAPS_SCHEMA)

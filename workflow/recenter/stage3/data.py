@@ -1,6 +1,13 @@
 """Stage-3 data from a study database: the rated units (response item, attribute) in a fixed
-order with their bootstrap cluster (the response item, paper.md conventions), and every rater's
-ratings aligned to them (NaN = not rated)."""
+order with their cluster, and every rater's ratings aligned to them (NaN = not rated).
+
+The cluster is the **user**. The 5 generators answered the same user–prompt pair, so its
+response items share the prompt and the rated attributes; the pairs of one user share that
+user's profile attributes (in the authors' export a user has 1–5 pairs). Units are therefore
+dependent within a user, and the user is the coarsest level at which they are: resampling
+response items (the paper's stated convention) or pairs would treat dependent units as
+independent whenever a user has several. When every user has one pair (the paper's final
+design, 16 pairs), user and pair clusters coincide."""
 
 from __future__ import annotations
 
@@ -32,8 +39,10 @@ class Units:
     """The rated (response item, attribute) units, sorted by item then attribute."""
 
     frame: pl.DataFrame  # response_item_id, attribute_id, generator, user_id, prompt_id
-    clusters: np.ndarray  # cluster code per unit (sorted response_item_id)
+    clusters: np.ndarray  # cluster code per unit: the user (codes by sorted user_id)
     n_clusters: int
+    items: np.ndarray  # response-item code per unit (sorted response_item_id)
+    pairs: np.ndarray  # user–prompt pair code per unit (sorted (user_id, prompt_id))
 
     @property
     def n(self) -> int:
@@ -49,8 +58,17 @@ def load_units(con) -> Units:
         "SELECT response_item_id, attribute_id, generator, user_id, prompt_id "
         "FROM preference_units ORDER BY response_item_id, attribute_id"
     ).pl()
-    keys, codes = np.unique(frame["response_item_id"].to_numpy().astype(str), return_inverse=True)
-    return Units(frame=frame, clusters=codes.astype(np.int64), n_clusters=len(keys))
+    users, codes = np.unique(frame["user_id"].to_numpy().astype(str), return_inverse=True)
+    _, items = np.unique(frame["response_item_id"].to_numpy().astype(str), return_inverse=True)
+    pair_keys = frame["user_id"].cast(pl.String) + "\x1f" + frame["prompt_id"].cast(pl.String)
+    _, pairs = np.unique(pair_keys.to_numpy().astype(str), return_inverse=True)
+    return Units(
+        frame=frame,
+        clusters=codes.astype(np.int64),
+        n_clusters=len(users),
+        items=items.astype(np.int64),
+        pairs=pairs.astype(np.int64),
+    )
 
 
 def rater_ids(con, kind: str) -> list[str]:

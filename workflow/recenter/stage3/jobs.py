@@ -11,13 +11,39 @@ import polars as pl
 
 from recenter.outputs import atomic_write, write_table
 from recenter.stage3 import analysis, data
-from recenter.stats.bootstrap import BootstrapConfig
+from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
 
 log = logging.getLogger(__name__)
 
+CLUSTER_NOTE = (
+    "Cluster: the **user**. The 5 generators answered the same user–prompt pair, so its "
+    "response items share the prompt and the rated attributes, and the pairs of one user "
+    "share that user's profile attributes: units are dependent within a user (when every user "
+    "has one pair, user and pair coincide). n_clusters = users behind a row."
+)
+
 
 def _boot_note(boot: BootstrapConfig) -> str:
-    return boot.note("response items")
+    return (
+        boot.note("users")
+        + " Each interval is widened about the estimate by sqrt(G/(G−1))·t(G−1)/z for its G "
+        "users (1.12 for 16; no interval with fewer than 2 users); Spearman intervals are "
+        "BCa (bias correction from the replicates, acceleration from the leave-one-user-out "
+        "jackknife) before the widening, since ρ of clustered ratings is biased with few "
+        "users. Coverage is measured in bench/results/coverage.csv."
+    )
+
+
+def _dropped(table: pl.DataFrame, label: str, boot: BootstrapConfig) -> str:
+    """Notes sentence naming rows whose statistic was undefined in > 1% of the replicates."""
+    if "n_replicates_dropped" not in table.columns:
+        return ""
+    counts = {
+        str(r[label]): int(r["n_replicates_dropped"])
+        for r in table.iter_rows(named=True)
+        if r["n_replicates_dropped"] is not None
+    }
+    return dropped_replicates_note(counts, boot.replicates)
 
 
 def with_p_text(table: pl.DataFrame) -> pl.DataFrame:
@@ -65,7 +91,13 @@ def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
             "The paper reports 'weighted κ 0.310' without the weights; the simulator's "
             "population (calibrated to Spearman .325) has linear 0.21 and quadratic 0.33, so "
             "the paper's value is most likely the **quadratic** κ. In this study the "
-            f"weighting closest to 0.310 is: {closest}. " + _boot_note(boot)
+            f"weighting closest to 0.310 is: {closest}. "
+            + CLUSTER_NOTE
+            + " "
+            + _boot_note(boot)
+            + _dropped(
+                table.with_columns(label=pl.col("statistic") + " " + pl.col("pair")), "label", boot
+            )
         ),
     )
     log.info("agreement: %s", table.head(4).to_dicts())
@@ -88,7 +120,11 @@ def human_ratings_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None
             "attribute (3 = no difference). mean_rating = mean over units of the unit's mean "
             "human rating (units with at least one rating, `n_units`). no_better_share = "
             "share of units whose mean human rating is ≤ 3 ('no better than generic'). "
-            "Paper: overall mean 3.176, 54.6% no better. " + _boot_note(boot)
+            "Paper: overall mean 3.176, 54.6% no better. "
+            + CLUSTER_NOTE
+            + " "
+            + _boot_note(boot)
+            + _dropped(table, "generator", boot)
         ),
     )
 
@@ -101,7 +137,7 @@ def judge_job(db: str, row_out: str, gap_out: str, system: str, kind: str, boot)
         mention, _ = data.mention_vector(con, units)
     if np.isnan(rating).all():
         raise ValueError(f"no ratings of {system!r} in {db}")
-    res = analysis.judge_analysis(system, kind, rating, data.unit_mean(h), mention, units, boot)
+    res = analysis.judge_analysis(system, kind, rating, h, mention, units, boot)
     atomic_write(row_out, lambda p: res.row.write_parquet(p))
     atomic_write(gap_out, lambda p: res.gap.write_parquet(p))
     log.info("%s: %s", system, res.row.to_dicts())
@@ -120,18 +156,32 @@ def judges_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None
         title="Table 6: LLM judges against the human ratings",
         data_kind=kind,
         notes=(
-            "Each judge on the units it shares with the humans (n). mean_rating: the judge's "
-            "mean; human_mean_same_units: the mean human rating per unit averaged on those "
-            "units; difference = mean of (judge − mean human rating) per unit. Wilcoxon "
-            "signed-rank test of these paired differences (two-sided, zero differences "
-            "dropped; exact null distribution for ≤ 50 non-zero differences without ties, "
-            "otherwise the tie-corrected normal approximation: `wilcoxon_method`), p_holm = "
-            "Holm-adjusted across the judges of this table (statsmodels multipletests). "
-            "spearman: Spearman's ρ of the judge's rating with the mean human rating per "
-            "unit. Paper (mean / ρ): Claude 3.428/.362, GPT-5.4 3.523/.312, Llama-3.3-70B "
-            "4.019/.376, Qwen3.5-27B 3.487/.182, Gemma-4-31B 3.409/.111; every judge "
-            "significantly above humans. Units are not independent within a response item: "
-            "the Wilcoxon p treats them as independent, the intervals do not. " + _boot_note(boot)
+            "Each judge on the units it shares with the humans (n, over n_clusters users). "
+            "mean_rating: the judge's mean; human_mean_same_units: the mean human rating per "
+            "unit averaged on those units; difference = mean of (judge − mean human rating) "
+            "per unit, computed exactly (integers on a common grid, so equal differences tie). "
+            "**Test (cluster level):** p_cluster_wilcoxon = two-sided Wilcoxon signed-rank test "
+            "of the per-user mean differences (one value per user; scipy, exact null "
+            "distribution without ties, else the tie-corrected normal approximation: "
+            "cluster_wilcoxon_method); p_holm = Holm over these p across the judges of this "
+            "table (statsmodels multipletests). p_signflip: exact sign-flip test of the per-user "
+            "sums of differences (all 2^G sign patterns for G ≤ 20 users, else 9,999 seeded "
+            "patterns), the test of the unit-weighted `difference` itself. p_unit_wilcoxon "
+            "(unit level, units treated as independent) is shown **for contrast only**: with "
+            "dependent units its type-I error is far above 5% (bench/results/calibration.csv). "
+            "spearman: Spearman's ρ of the judge's rating with the mean human rating per unit "
+            "(a mean of 3 raters, so not comparable with the human–human ρ). Like-for-like: "
+            "spearman_loo = ρ(judge, mean of the other 2 humans) and human_loo_spearman = "
+            "ρ(held-out human, the same mean) on the same units, each averaged over the 3 "
+            "held-out humans; spearman_gap_like_for_like = their difference (0 in expectation "
+            "for a judge interchangeable with a human). Paper (mean / ρ): Claude 3.428/.362, "
+            "GPT-5.4 3.523/.312, Llama-3.3-70B 4.019/.376, Qwen3.5-27B 3.487/.182, "
+            "Gemma-4-31B 3.409/.111; every judge significantly above humans. "
+            + CLUSTER_NOTE
+            + " "
+            + _boot_note(boot)
+            + " n_replicates_dropped: the most replicates in which one of the row's statistics "
+            "was undefined." + _dropped(table, "system", boot)
         ),
     )
 
@@ -149,7 +199,13 @@ def reward_models_job(db: str, parts: list[str], csv: str, md: str, boot) -> Non
         data_kind=kind,
         notes=(
             "Spearman's ρ of each reward model's score with the mean human rating per unit, "
-            "on the units both have (n). Paper: all ≈ 0.3. " + _boot_note(boot)
+            "on the units both have (n). Like-for-like (as in Table 6): spearman_loo = "
+            "ρ(model, mean of the other 2 humans), human_loo_spearman = ρ(held-out human, the "
+            "same mean), averaged over held-out humans, and their difference. Paper: all ≈ 0.3. "
+            + CLUSTER_NOTE
+            + " "
+            + _boot_note(boot)
+            + _dropped(table, "system", boot)
         ),
     )
 
@@ -175,12 +231,16 @@ def mention_gap_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
         notes=(
             "Δ = mean rating on units flagged as explicit mention − mean on units not flagged "
             f"(flaggers: {', '.join(flaggers) or 'none'}; with several flaggers a unit counts "
-            "as a mention if any flagged it). Humans: the mean human rating per unit. Test: "
-            "two-sided Mann–Whitney U (scipy) of the two groups of units, which treats units "
-            "as independent (the interval resamples response items); p_holm: Holm across the "
-            "LLM judges. An empty group leaves Δ empty with the reason in `note`. Paper: "
-            "humans +0.03, GPT-5.4 −0.07, Claude −0.39 (the only significant penalty), "
-            "open-weight judges positive. " + _boot_note(boot)
+            "as a mention if any flagged it). Humans: the mean human rating per unit. **Test "
+            "(cluster level):** p_gee = the mention coefficient of a Gaussian GEE of the "
+            "rating on the mention flag, clustered by user (statsmodels; independence working "
+            "correlation, so the coefficient is Δ; Mancl–DeRouen bias-reduced sandwich; t with "
+            "G − 1 df, G = n_clusters), gee_se its standard error; p_holm: Holm over p_gee "
+            "across the LLM judges. p_unit_mannwhitney (two-sided Mann–Whitney U of the two "
+            "groups of units, units treated as independent) is shown **for contrast only**. An "
+            "empty group leaves Δ empty with the reason in `note`. Paper: humans +0.03, "
+            "GPT-5.4 −0.07, Claude −0.39 (the only significant penalty), open-weight judges "
+            "positive. " + CLUSTER_NOTE + " " + _boot_note(boot) + _dropped(table, "rater", boot)
         ),
     )
 
@@ -227,7 +287,9 @@ def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> No
         data_kind=kind,
         notes=(
             "x: share of the generator's flagged units that mention the attribute explicitly "
-            "(ci_*: cluster bootstrap; exact_ci_*: Clopper–Pearson, units independent). "
+            "(ci_*: Korn–Graubard interval, i.e. Clopper–Pearson on the effective sample size of "
+            "units clustered by user with a t(G − 1) adjustment; a percentile bootstrap of a "
+            "rare share is [0, 0] at 0 mentions). "
             "y: the same model's Δ as a judge (Fig 6). The last row is Spearman's ρ over the "
             "models that are both (in_correlation): p_exact_permutation from "
             "scipy.stats.permutation_test over all n! pairings (two-sided; exact for ≤ 8 "
@@ -235,7 +297,12 @@ def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> No
             "scipy.stats.spearmanr (t approximation, unreliable for n = 5). Paper: r = 0.90, "
             "p = 0.04 over 5 models; with 5 models r = 0.90 has exact two-sided p = 0.083, "
             "one-sided 0.042 and asymptotic two-sided 0.037, so the paper's p is one of the "
-            "last two. Claude mentions attributes in 5% of its responses. " + _boot_note(boot)
+            "last two. Claude mentions attributes in 5% of its responses. The permutation test "
+            "treats the models as the units (5 points); its p is exact under exchangeable "
+            "models, and with 5! = 120 pairings only a few levels are attainable. "
+            + CLUSTER_NOTE
+            + " "
+            + _boot_note(boot)
         ),
     )
     log.info("fig7 summary: %s", summary)
@@ -256,7 +323,14 @@ def gaps_job(db: str, csv: str, md: str, boot) -> None:
         title="Stage 3 rows of the gaps summary (LLM judges and reward models vs humans)",
         data_kind=kind,
         notes="Intervals from the joint bootstrap replicates (same resamples for every "
-        "statistic). " + _boot_note(boot),
+        "statistic). The Spearman rows are like-for-like: each system against the mean of 2 "
+        "humans, minus the held-out human against the same mean, averaged over the 3 "
+        "held-out humans and the systems (a mean of 3 raters against single raters would "
+        "favour the system by about +0.1). "
+        + CLUSTER_NOTE
+        + " "
+        + _boot_note(boot)
+        + _dropped(table, "comparison", boot),
     )
 
 

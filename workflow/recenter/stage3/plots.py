@@ -7,7 +7,7 @@ import altair as alt
 import polars as pl
 
 NEUTRAL = 3.0
-CI = "95% cluster-bootstrap CI"
+CI = "95% cluster-bootstrap CI over users"
 
 
 def _data(df: pl.DataFrame) -> alt.Data:
@@ -56,7 +56,9 @@ def human_ratings_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
 
 def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     """Table 6 as a figure: each judge's mean rating next to the humans' mean on the same
-    units, with intervals, and its Spearman rho with the mean human rating."""
+    units, with intervals, its Spearman rho with the mean human rating, and the like-for-like
+    gap (rho with the mean of the other humans, judge minus held-out human; 0 = as close to
+    the humans as a human is)."""
     rows = []
     for r in table.iter_rows(named=True):
         rows.append(
@@ -87,6 +89,16 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
                 "ci_low": r["spearman_ci_low"],
                 "ci_high": r["spearman_ci_high"],
                 "panel": "Spearman ρ with mean human rating",
+            }
+        )
+        rows.append(
+            {
+                "system": r["system"],
+                "rater": "judge",
+                "value": r.get("spearman_gap_like_for_like"),
+                "ci_low": r.get("spearman_gap_ci_low"),
+                "ci_high": r.get("spearman_gap_ci_high"),
+                "panel": "like-for-like ρ gap: judge − held-out human (0 = human-like)",
             }
         )
     y = alt.Y("system:N", sort=table["system"].to_list(), title=None)
@@ -126,7 +138,7 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         tooltip=[
             "rater:N",
             alt.Tooltip("delta:Q", format=".3f"),
-            alt.Tooltip("p_mannwhitney:Q", format=".3g"),
+            alt.Tooltip("p_gee:Q", format=".3g", title="p (GEE, clustered by user)"),
             "n_mention:Q",
             "n_no_mention:Q",
         ],
@@ -160,7 +172,7 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         note = table.filter(pl.col("mention_rate").is_null())["note"]
         sub = "Spearman ρ: " + (note[0] if note.len() and note[0] else "undefined")
     base = alt.Chart(_data(models))
-    x_title = "explicit-mention rate as generator (Clopper–Pearson CI)"
+    x_title = "explicit-mention rate as generator (Korn–Graubard CI, clustered by user)"
     y_title = "Δ as judge: mention − no mention (bootstrap CI)"
     x_axis = alt.Axis(labelFlush=False)  # flush end labels collided with their neighbours
     x = alt.X("mention_rate:Q", title=x_title, axis=x_axis)
@@ -175,7 +187,7 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         ],
     )
     xerr = base.mark_rule().encode(
-        x=alt.X("exact_ci_low:Q", title=x_title, axis=x_axis), x2="exact_ci_high:Q", y=yy
+        x=alt.X("ci_low:Q", title=x_title, axis=x_axis), x2="ci_high:Q", y=yy
     )
     yerr = base.mark_rule().encode(
         y=alt.Y("judge_delta_ci_low:Q", title=y_title), y2="judge_delta_ci_high:Q", x=x

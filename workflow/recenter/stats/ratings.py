@@ -26,6 +26,7 @@ from recenter.stats.bootstrap import (
     cluster_sums,
     percentile_interval,
     resample_counts,
+    small_cluster_interval,
 )
 from recenter.stats.ordinal import alpha_ordinal_from_coincidences, unit_coincidences
 
@@ -173,6 +174,144 @@ def _mean_of_pairs(pairs, confidence: float) -> Estimate:
             reps = np.nanmean(stack, axis=0)
     low, high = percentile_interval(reps, confidence)
     return Estimate(est, float(low), float(high), reps, int(sum(e.n for e in defined)))
+
+
+# ---- like-for-like judge–human Spearman ----------------------------------------------------
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """Like-for-like comparison of a rater with the humans (``loo_spearman_bootstrap``)."""
+
+    rater: Estimate  # mean over held-out humans j of rho(rater, mean of the others)
+    human: Estimate  # mean over j of rho(human j, mean of the others), same units
+    gap: Estimate  # rater − human
+    n_holdouts: int  # held-out humans with both rhos defined
+
+
+def _loo_parts(rating, ratings):
+    """For each human j: (units used, mean of the other humans on them). A unit is used when
+    the rater, human j and at least one other human rated it."""
+    r = np.asarray(rating, dtype=float)
+    h = np.asarray(ratings, dtype=float)
+    out = []
+    for j in range(h.shape[1]):
+        others = np.delete(h, j, axis=1)
+        n_o = (~np.isnan(others)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = np.where(n_o > 0, np.nansum(others, axis=1) / np.maximum(n_o, 1), np.nan)
+        sel = ~np.isnan(r) & ~np.isnan(h[:, j]) & ~np.isnan(m)
+        out.append((j, sel, m))
+    return out
+
+
+def loo_spearman(rating, ratings) -> tuple[float, float, float]:
+    """Point estimates of ``loo_spearman_bootstrap``: (rater, human, gap)."""
+    r = np.asarray(rating, dtype=float)
+    h = np.asarray(ratings, dtype=float)
+    pairs = []
+    for j, sel, m in _loo_parts(r, h):
+        a, b = spearman(r[sel], m[sel]), spearman(h[sel, j], m[sel])
+        if not (np.isnan(a) or np.isnan(b)):
+            pairs.append((a, b))
+    if not pairs:
+        return float("nan"), float("nan"), float("nan")
+    a, b = np.mean(pairs, axis=0)
+    return float(a), float(b), float(a - b)
+
+
+def loo_spearman_bootstrap(
+    rating, ratings, clusters, n_clusters: int, *, replicates: int, seed: int, confidence: float
+) -> LeaveOneOut:
+    """Like-for-like Spearman comparison of a rater (an LLM judge, a reward model) with K ≥ 2
+    human raters: hold out human j, correlate the rater with the mean of the other K − 1
+    humans and human j with that same mean on the same units, and average over j. Both sides
+    face the same noisy consensus (the mean of K − 1 raters), so a rater interchangeable with
+    the humans has gap 0 in expectation, whereas rho(rater, mean of K) − mean pairwise
+    rho(human, human) is positive for it (a mean of K ratings is more reliable than one).
+    Intervals: percentile cluster bootstrap with the same resamples for every part."""
+    r = np.asarray(rating, dtype=float)
+    h = np.asarray(ratings, dtype=float)
+    kw = {"replicates": replicates, "seed": seed, "confidence": confidence}
+    cl = np.asarray(clusters, dtype=np.int64)
+    parts = []
+    for j, sel, m in _loo_parts(r, h):
+        a = spearman_bootstrap(r[sel], m[sel], cl[sel], n_clusters, **kw)
+        b = spearman_bootstrap(h[sel, j], m[sel], cl[sel], n_clusters, **kw)
+        if not (np.isnan(a.estimate) or np.isnan(b.estimate)):
+            parts.append((a, b))
+    if not parts:
+        nan = Estimate(float("nan"), float("nan"), float("nan"), np.full(replicates, np.nan), 0)
+        return LeaveOneOut(nan, nan, nan, 0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN replicate -> NaN
+        ra = np.nanmean(np.stack([a.replicates for a, _ in parts]), axis=0)
+        rb = np.nanmean(np.stack([b.replicates for _, b in parts]), axis=0)
+        # the gap averages the per-holdout differences (like-for-like within each holdout)
+        rg = np.nanmean(np.stack([a.replicates - b.replicates for a, b in parts]), axis=0)
+    ea = float(np.mean([a.estimate for a, _ in parts]))
+    eb = float(np.mean([b.estimate for _, b in parts]))
+    n = int(max(a.n for a, _ in parts))
+
+    def est(e, reps):
+        low, high = percentile_interval(reps, confidence)
+        return Estimate(e, float(low), float(high), reps, n)
+
+    return LeaveOneOut(est(ea, ra), est(eb, rb), est(ea - eb, rg), len(parts))
+
+
+# ---- small-cluster intervals and dropped replicates ------------------------------------------
+def n_dropped(e: Estimate) -> int:
+    """Bootstrap replicates where the statistic was undefined (NaN), left out of the interval."""
+    return int(np.isnan(np.asarray(e.replicates, dtype=float)).sum())
+
+
+def small_cluster(e: Estimate, n_clusters: int, confidence: float, jackknife=None) -> Estimate:
+    """``e`` with its percentile interval widened for few clusters
+    (``recenter.stats.bootstrap.small_cluster_interval``); with ``jackknife`` (leave-one-
+    cluster-out values) the interval is first made BCa (``bca_interval``), then widened."""
+    if jackknife is None:
+        low, high = small_cluster_interval(e.estimate, e.replicates, confidence, n_clusters)
+        return Estimate(e.estimate, float(low), float(high), e.replicates, e.n)
+    from recenter.stats.bootstrap import bca_interval, small_cluster_factor
+
+    low, high = bca_interval(e.estimate, e.replicates, jackknife, confidence)
+    f = small_cluster_factor(n_clusters, confidence)
+    est = e.estimate
+    return Estimate(
+        est, float(est + f * (low - est)), float(est + f * (high - est)), e.replicates, e.n
+    )
+
+
+def spearman_jackknife(x, y, clusters) -> np.ndarray:
+    """Spearman's rho of x and y with each cluster left out in turn (clusters that have a
+    unit where both are present): the jackknife values of ``bca_interval``."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    cl = np.asarray(clusters, dtype=np.int64)
+    keep = ~np.isnan(x) & ~np.isnan(y)
+    present = np.unique(cl[keep])
+    if present.size < 2:
+        return np.full(present.size, np.nan)
+    w = (cl[None, :] != present[:, None]).astype(float)
+    return spearman_weighted(x, y, w)
+
+
+def pairwise_spearman_jackknife(ratings, clusters) -> np.ndarray:
+    """Leave-one-cluster-out mean over rater pairs of Spearman's rho (pairs whose rho is
+    undefined are skipped, as in ``pairwise_spearman_bootstrap``), one value per cluster."""
+    import warnings
+
+    h = np.asarray(ratings, dtype=float)
+    cl = np.asarray(clusters, dtype=np.int64)
+    present = np.unique(cl[(~np.isnan(h)).sum(axis=1) >= 2])
+    if present.size < 2:
+        return np.full(present.size, np.nan)
+    w = (cl[None, :] != present[:, None]).astype(float)
+    vals = [spearman_weighted(h[:, a], h[:, b], w) for a, b in combinations(range(h.shape[1]), 2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.stack(vals), axis=0) if vals else np.full(present.size, np.nan)
 
 
 # ---- weighted kappa -------------------------------------------------------------------------
@@ -360,25 +499,49 @@ def difference_of_means_bootstrap(
     )
 
 
+# ---- paired differences on an exact grid -------------------------------------------------
+def paired_difference_grid(rating, ratings) -> tuple[np.ndarray, np.ndarray, int]:
+    """Exact paired differences rater − mean of the other raters per unit, as integers over a
+    common denominator, so that equal differences are equal numbers (in floats 4 − 11/3 and
+    5 − 14/3 differ in the last bits, and a rank test would break their tie by noise).
+
+    ``rating``: (n,) integer-valued ratings (NaN = not rated); ``ratings``: (n × K) the raters
+    it is compared with (NaN = not rated). With k_u ≥ 1 raters on unit u and L = lcm of the
+    k_u, the difference is numerator_u / L with numerator_u = L · rating_u − (L / k_u) ·
+    Σ ratings_u. Returns (numerators (n,) int64, 0 where undefined; defined (n,) bool; L).
+    Raises on a non-integer rating."""
+    r = np.asarray(rating, dtype=float)
+    m = np.asarray(ratings, dtype=float)
+    k = (~np.isnan(m)).sum(axis=1)
+    defined = ~np.isnan(r) & (k > 0)
+    vals = np.concatenate([r[defined], m[defined][~np.isnan(m[defined])]])
+    if vals.size and not np.all(vals == np.round(vals)):
+        raise ValueError("paired_difference_grid needs integer-valued ratings (a 1–5 scale)")
+    lcm = int(np.lcm.reduce(np.unique(k[defined]).astype(np.int64))) if defined.any() else 1
+    sums = np.nansum(m, axis=1)
+    num = np.zeros(r.size, dtype=np.int64)
+    kd = k[defined].astype(np.int64)
+    num[defined] = lcm * np.round(r[defined]).astype(np.int64) - (lcm // kd) * np.round(
+        sums[defined]
+    ).astype(np.int64)
+    return num, defined, lcm
+
+
 # ---- tests ---------------------------------------------------------------------------------
 def wilcoxon_signed_rank(differences) -> tuple[float, float, str]:
     """Two-sided Wilcoxon signed-rank test of paired differences (scipy.stats.wilcoxon,
-    zero_method="wilcox": zero differences are dropped, Wilcoxon 1945). scipy chooses the exact
-    null distribution for n ≤ 50 non-zero differences without ties, else the normal
-    approximation (with tie correction). Returns (statistic, p, method); NaN p when there is
-    no non-zero difference."""
-    from scipy.stats import wilcoxon
+    zero_method="wilcox": zero differences are dropped, Wilcoxon 1945). Ties are decided on
+    the values exactly as given: pass integers on a common grid (``paired_difference_grid``)
+    or ``fractions.Fraction``s, not float differences of means (their ties are lost to
+    rounding). Exact null distribution for n ≤ 50 non-zero differences without ties, else
+    the tie-corrected normal approximation. Returns (statistic, p, method); NaN p when there
+    is no non-zero difference. Units are treated as independent: a unit-level test."""
+    from recenter.stats.cluster_tests import wilcoxon_exact_values
 
-    d = np.asarray(differences, dtype=float)
-    d = d[~np.isnan(d)]
-    nz = d[d != 0]
-    if nz.size == 0:
-        return float("nan"), float("nan"), "no non-zero difference"
-    ties = np.unique(np.abs(nz)).size < nz.size
-    method = "exact" if nz.size <= 50 and not ties else "approx"
-    res = wilcoxon(nz, zero_method="wilcox", alternative="two-sided", method=method)
-    label = "exact" if method == "exact" else "normal approximation (tie-corrected)"
-    return float(res.statistic), float(res.pvalue), label
+    d = np.asarray(differences)
+    if d.dtype.kind == "f":
+        d = d[~np.isnan(d)]
+    return wilcoxon_exact_values(d.tolist())
 
 
 def holm(pvalues) -> np.ndarray:
