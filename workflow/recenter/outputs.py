@@ -108,10 +108,15 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: 
     """Save ``chart`` as ``<stem>.vl.json`` (the artifact), ``.png`` and ``.svg``.
 
     The data-kind banner is added as the chart's subtitle, in red unless the data are real.
+    Every text is set in the project's own font (:data:`recenter.charts.FONT`), registered
+    with vl-convert, so the PNG bytes do not depend on the machine's fonts.
     """
     import vl_convert as vlc
 
-    spec = chart.to_dict()
+    from recenter.charts import apply_font, register_font
+
+    register_font()
+    spec = apply_font(chart.to_dict())
     title = spec.get("title", "")
     if isinstance(title, dict):
         text = title.get("text", "")
