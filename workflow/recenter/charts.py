@@ -37,6 +37,7 @@ def apply_font(spec: dict) -> dict:
     config["font"] = FONT
     return spec
 
+
 #: One colour per kind of rater or system, the same in every figure.
 KIND_COLORS = {
     "human": "#1f77b4",
