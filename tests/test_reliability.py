@@ -1,0 +1,219 @@
+"""Reliability of the workflow on the fixture study (issue 16), each guarantee shown on real
+runs of `snakemake`:
+
+* a full run leaves every raw file byte for byte as it was (raw inputs are read-only);
+* every file the workflow writes gets the permissions the umask gives (not mkstemp's 0600);
+* refused raw files: the file/line/field messages are the terminal's last lines, the trace is
+  in the rule's log, and the earlier results are moved to results/<study>.stale/;
+* a run killed with SIGINT (during the ingest), SIGTERM (during an analysis job) or SIGKILL
+  (during a notebook), then re-run, completes with results byte-identical to a clean run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, add_study, make_workdir, run_snakemake
+
+pytestmark = pytest.mark.workflow
+
+ARGS = ("--cores", "2", "--config", "study=study")
+UMASK = 0o027
+
+
+def _workdir(root: Path) -> Path:
+    """The fixture study in a workflow directory that also has the default workflow profile."""
+    workdir = make_workdir(root)
+    (workdir / "profiles").symlink_to(REPO / "profiles")
+    add_study(workdir)
+    return workdir
+
+
+def _snakemake_cmd(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("snakemake")), *args]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONHASHSEED": "0"}
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _temporaries(workdir: Path) -> list[Path]:
+    """Temporary files of the atomic writers (.<name>.<random>.tmp) left anywhere."""
+    return [
+        p
+        for top in ("data", "results")
+        for p in (workdir / top).rglob("*")
+        if p.is_file() and p.name.startswith(".") and ".tmp" in p.name
+    ]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """One clean run of the fixture study under umask 027; the raw files' digests before it."""
+    workdir = _workdir(tmp_path_factory.mktemp("clean") / "wf")
+    raw_before = digests(workdir / "data/raw")
+    proc = subprocess.run(
+        _snakemake_cmd(*ARGS),
+        cwd=workdir,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        preexec_fn=lambda: os.umask(UMASK),
+    )
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return workdir, raw_before
+
+
+# ---- raw inputs are read-only ---------------------------------------------------------------
+
+
+def test_a_full_run_leaves_the_raw_files_untouched(clean) -> None:
+    workdir, before = clean
+    assert len(before) > 10
+    assert digests(workdir / "data/raw") == before
+
+
+# ---- permissions ------------------------------------------------------------------------------
+
+
+def test_every_written_file_gets_the_umask_permissions(clean) -> None:
+    workdir, _ = clean
+    want = 0o666 & ~UMASK
+    checked = 0
+    for top in ("data/processed", "results", "logs"):
+        for path in sorted((workdir / top).rglob("*")):
+            if path.is_file():
+                assert path.stat().st_mode & 0o777 == want, (path, oct(path.stat().st_mode))
+                checked += 1
+    kinds = {p.suffix for p in (workdir / "results").rglob("*") if p.is_file()}
+    assert {".csv", ".md", ".png", ".svg", ".json", ".html", ".ipynb"} <= kinds
+    assert checked > 50
+
+
+# ---- refused input: what the user sees, and no stale results ---------------------------------
+
+
+def test_refused_input_is_the_last_thing_on_the_terminal_and_sets_results_aside(
+    clean, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "wf"
+    shutil.copytree(clean[0], workdir, symlinks=True)
+    old_table = (workdir / "results/study/tables/relevance_rates.csv").read_bytes()
+    path = workdir / "data/raw/study/relevance_judgments.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1][:-1] + ", }"  # a trailing comma
+    for i, change in ((3, {"relevant": "Relevant"}), (5, {"relevent": True})):
+        record = json.loads(lines[i])
+        if "relevent" in change:
+            record.pop("relevant")
+        record.update(change)
+        lines[i] = json.dumps(record)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    proc = run_snakemake(workdir, *ARGS)
+    assert proc.returncode != 0
+    tail = [x for x in proc.stderr.splitlines() if x.strip()][-6:]
+    assert tail[0] == "recenter: cannot ingest data/raw/study: 3 problems", tail
+    assert "relevance_judgments.jsonl, line 2: malformed JSON" in tail[1]
+    assert "line 4, field 'relevant': expected boolean, got 'Relevant' (string)" in tail[2]
+    assert "line 6, field 'relevent': unknown field (misspelt?)" in tail[3]
+    assert "results/study.stale/" in tail[4]
+    assert tail[5] == "  (full trace: logs/study/ingest.log)"
+    assert "Traceback" in (workdir / "logs/study/ingest.log").read_text(encoding="utf-8")
+
+    assert not (workdir / "data/processed/study/study.duckdb").exists()
+    stale = workdir / "results/study.stale"
+    assert (stale / "tables/relevance_rates.csv").read_bytes() == old_table
+    assert "Not current" in (stale / "README.md").read_text(encoding="utf-8")
+    left = [p for p in (workdir / "results/study").rglob("*") if p.is_file()]
+    assert {p.name for p in left} <= {"skipped.csv"}, left  # made from config, current
+    assert _temporaries(workdir) == []
+
+
+# ---- interruption -----------------------------------------------------------------------------
+
+
+def _wait_for(workdir: Path, patterns: list[str], proc: subprocess.Popen, timeout=900) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pattern in patterns:
+            found = sorted(workdir.glob(pattern))
+            if found:
+                return found[0]
+        if proc.poll() is not None:
+            raise AssertionError(f"run ended ({proc.returncode}) before {patterns} appeared")
+        time.sleep(0.01)
+    raise AssertionError(f"{patterns} did not appear in {timeout} s")
+
+
+PHASES = {
+    # the ingest's temporary database: the database is being written
+    "ingest": ["data/processed/study/.study.duckdb.*.tmp", "data/processed/study/.study.duckdb.*"],
+    "analysis": ["logs/study/stage2_*.log"],
+    "notebook": ["logs/study/notebook_*.log"],
+}
+
+
+@pytest.mark.parametrize(
+    ("sig", "phase", "group"),
+    [
+        (signal.SIGINT, "ingest", True),  # Ctrl-C: the whole foreground process group
+        (signal.SIGTERM, "analysis", False),  # `kill <pid>` of snakemake
+        (signal.SIGKILL, "notebook", True),  # OOM killer, power loss: everything at once
+    ],
+    ids=["SIGINT-ingest", "SIGTERM-analysis", "SIGKILL-notebook"],
+)
+def test_interrupted_run_completes_identically_when_rerun(
+    clean, tmp_path: Path, sig: signal.Signals, phase: str, group: bool
+) -> None:
+    workdir = _workdir(tmp_path / "wf")
+    proc = subprocess.Popen(
+        _snakemake_cmd(*ARGS),
+        cwd=workdir,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(workdir, PHASES[phase], proc)
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0
+    if phase == "ingest":
+        assert not (workdir / "data/processed/study/study.duckdb").exists()
+    want = digests(clean[0] / "results")
+    assert digests(workdir / "results") != want, "the run was not interrupted"
+    if sig == signal.SIGKILL:  # no chance to release the lock: Snakemake's documented step
+        run_snakemake(workdir, "--unlock", *ARGS, check=True)
+    run_snakemake(workdir, *ARGS, check=True)
+    assert digests(workdir / "results") == want
+    assert _temporaries(workdir) == []
+    again = run_snakemake(workdir, "-n", *ARGS, check=True)
+    assert "Nothing to be done" in again.stdout + again.stderr
