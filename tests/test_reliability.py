@@ -47,9 +47,17 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONHASHSEED": "0"}
 
 
-def digests(root: Path) -> dict[str, str]:
+def digests(root: Path, workdir: Path | None = None) -> dict[str, str]:
+    """SHA-256 of every file under ``root``. With ``workdir``, its absolute path is replaced by
+    a placeholder first: the notebooks record the folder they ran in (their ``root``
+    parameter), so two runs in different folders differ there and nowhere else."""
+
+    def data(p: Path) -> bytes:
+        raw = p.read_bytes()
+        return raw.replace(str(workdir).encode(), b"<workdir>") if workdir else raw
+
     return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(root).as_posix(): hashlib.sha256(data(p)).hexdigest()
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
@@ -208,12 +216,12 @@ def test_interrupted_run_completes_identically_when_rerun(
     assert proc.returncode != 0
     if phase == "ingest":
         assert not (workdir / "data/processed/study/study.duckdb").exists()
-    want = digests(clean[0] / "results")
-    assert digests(workdir / "results") != want, "the run was not interrupted"
+    want = digests(clean[0] / "results", clean[0])
+    assert digests(workdir / "results", workdir) != want, "the run was not interrupted"
     if sig == signal.SIGKILL:  # no chance to release the lock: Snakemake's documented step
         run_snakemake(workdir, "--unlock", *ARGS, check=True)
     run_snakemake(workdir, *ARGS, check=True)
-    assert digests(workdir / "results") == want
+    assert digests(workdir / "results", workdir) == want
     assert _temporaries(workdir) == []
     again = run_snakemake(workdir, "-n", *ARGS, check=True)
     assert "Nothing to be done" in again.stdout + again.stderr
