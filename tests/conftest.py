@@ -15,12 +15,12 @@ FIXTURE_STUDY = REPO / "tests" / "fixtures" / "study"
 
 
 def make_workdir(root: Path) -> Path:
-    """A directory that runs the repository's workflow on its own data/ and results/:
-    Snakefile, workflow/ and notebooks/ are linked, config/ is copied (tests may edit it)."""
+    """A directory that runs the repository's workflow on its own data/ and results/, as a
+    checkout does: Snakefile, workflow/, notebooks/ and profiles/ (the default workflow profile
+    Snakemake reads by itself) are linked, config/ is copied (tests may edit it)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "Snakefile").symlink_to(REPO / "Snakefile")
-    (root / "workflow").symlink_to(REPO / "workflow")
-    (root / "notebooks").symlink_to(REPO / "notebooks")
+    for name in ("Snakefile", "workflow", "notebooks", "profiles"):
+        (root / name).symlink_to(REPO / name)
     shutil.copytree(REPO / "config", root / "config")
     return root
 

@@ -5,6 +5,7 @@ checked by the ingestion (the canonical format's own validator)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -693,3 +694,69 @@ def test_a_final_vote_file_converted_alone_equals_the_full_import(
     paths = at.input_files(export, final_votes=False)
     assert not any("relevance_task5" in p for p in paths)
     assert len(at.input_files(export)) == len(paths) + 1
+
+
+# ---- issue 16: manifest, redaction, permissions, friendlier reading -------------------------
+
+
+def test_manifest_names_no_raw_annotator_and_changes_exactly_with_the_content(
+    export: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "m" / "export-all.json"
+    at.write_manifest(export, dest)
+    text = dest.read_text(encoding="utf-8")
+    for raw in (PROLIFIC, ANN, BOB, CY):
+        assert raw not in text
+    doc = json.loads(text)
+    files = {e["file"] for e in doc["files"]}
+    assert "annotations_v0/H1_task1.jsonl" in files  # PROLIFIC's file, by its pseudonym
+    assert len(files) == len(at.discover(export).all_rel())
+    mtime = dest.stat().st_mtime_ns
+    os.utime(dest, ns=(mtime - 10**9, mtime - 10**9))
+    at.write_manifest(export, dest)  # same content: not rewritten
+    assert dest.stat().st_mtime_ns == mtime - 10**9
+    path = export / "annotations_v0" / f"{ANN}_task1.jsonl"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    at.write_manifest(export, dest)  # one byte more in one file: rewritten
+    assert dest.stat().st_mtime_ns > mtime - 10**9
+    main = json.loads(at.manifest_text(export, final_votes=False))
+    assert {e["file"] for e in main["files"]} == files - set(at.discover(export).llm_final)
+
+
+def test_redactor_replaces_raw_names_in_paths_and_prolific_ids_anywhere(export: Path) -> None:
+    redact = at.redactor(export)
+    text = f"annotations_v0/{ANN}_task3.jsonl, line 2: {PROLIFIC} said so; {ANN} alone stays"
+    assert (
+        redact(text) == "annotations_v0/H2_task3.jsonl, line 2: H1 said so; " + ANN + " alone stays"
+    )
+
+
+def test_import_writes_files_with_the_umask_permissions(export: Path, tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        at.import_export(export, "mini", tmp_path / "out")
+    finally:
+        os.umask(old)
+    modes = {p.stat().st_mode & 0o777 for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert modes == {0o640}
+
+
+def test_export_files_with_a_byte_order_mark_import_identically(
+    export: Path, tmp_path: Path
+) -> None:
+    at.import_export(export, "mini", tmp_path / "plain")
+    for path in export.rglob("*.jsonl"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    at.import_export(export, "mini", tmp_path / "bom")
+    for path in (tmp_path / "plain").rglob("*.jsonl"):
+        other = tmp_path / "bom" / path.relative_to(tmp_path / "plain")
+        assert path.read_bytes() == other.read_bytes(), path
+
+
+def test_invalid_utf8_in_an_export_file_names_file_and_line(export: Path) -> None:
+    path = export / "annotations_v0" / f"{ANN}_task1.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b'"', b'"\xff', 1)
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(at.ExportError, match=rf"{ANN}_task1.jsonl, line 2: .*not valid UTF-8"):
+        at.convert(export, "mini")

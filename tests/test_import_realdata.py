@@ -166,9 +166,37 @@ def _run(workdir: Path, export_copy: Path) -> None:
     )
 
 
-def _no_raw_identifier(workdir: Path, export: Path) -> None:
-    """No raw annotator name or Prolific id under data/processed/ or results/: a byte search of
-    every text file and of the strings in every database and parquet file."""
+def _base64_blobs(data: bytes) -> list[bytes]:
+    """The decoded content of every long base64 run in ``data`` (Snakemake's report and
+    metadata embed files and records that way), gunzipped where they are gzip."""
+    import base64
+    import gzip
+
+    out = []
+    for m in re.finditer(rb"[A-Za-z0-9+/]{40,}={0,2}", data):
+        chunk = m.group(0)
+        try:
+            decoded = base64.b64decode(chunk + b"=" * (-len(chunk) % 4))
+        except ValueError:
+            continue
+        if decoded[:2] == b"\x1f\x8b":
+            try:
+                decoded = gzip.decompress(decoded)
+            except (OSError, EOFError):
+                continue
+        try:  # text only: a run that merely looks like base64 decodes to noise
+            decoded.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        out.append(decoded)
+    return out
+
+
+def _no_raw_identifier(workdir: Path, export: Path, extra: list[Path] = ()) -> None:
+    """No raw annotator name or Prolific id in anything the workflow wrote: data/processed/,
+    results/, logs/, Snakemake's own .snakemake/ (logs, metadata, scripts) and ``extra`` files
+    (a --report); a byte search of every text file, of the base64 blobs in them (decoded) and
+    of the strings in every database and parquet file."""
     names = _raw_names(export)
     assert any(re.fullmatch(r"[0-9a-f]{24}", n) for n in names)
     patterns = [
@@ -177,33 +205,44 @@ def _no_raw_identifier(workdir: Path, export: Path) -> None:
     ]
     prolific = [n.encode() for n in names if re.fullmatch(r"[0-9a-f]{24}", n)]
     checked = 0
-    for root in ("data/processed", "results"):
-        for path in sorted((workdir / root).rglob("*")):
-            if not path.is_file():
-                continue
-            data = path.read_bytes()
-            assert not any(p in data for p in prolific), path  # 24 hex digits: in any file
-            if path.suffix == ".duckdb":
-                con = duckdb.connect(str(path), read_only=True)
-                cols = con.sql(
-                    "SELECT table_name, column_name FROM information_schema.columns "
-                    "WHERE data_type = 'VARCHAR'"
-                ).fetchall()
-                for table, col in cols:
-                    values = con.sql(f'SELECT DISTINCT "{col}" FROM "{table}"').fetchall()
-                    text = "\n".join(str(v[0]) for v in values).encode()
-                    assert not any(p.search(text) for p in patterns), (path, table, col)
-                con.close()
-            elif path.suffix == ".parquet":
-                df = pl.read_parquet(path)
-                for col in df.columns:
-                    if df[col].dtype == pl.String:
-                        text = "\n".join(map(str, df[col].to_list())).encode()
-                        assert not any(p.search(text) for p in patterns), (path, col)
-            elif path.suffix != ".png":  # text files; PNGs are rendered from the .vl.json
-                assert not any(p.search(data) for p in patterns), path
-            checked += 1
+    paths = [
+        path
+        for root in ("data/processed", "results", "logs", ".snakemake")
+        for path in sorted((workdir / root).rglob("*"))
+    ]
+    for path in [*paths, *extra]:
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        assert not any(p in data for p in prolific), path  # 24 hex digits: in any file
+        # a file name (metadata files are named by the base64 of an output path)
+        assert not any(p.search(path.name.encode()) for p in patterns), path
+        if path.suffix == ".duckdb":
+            con = duckdb.connect(str(path), read_only=True)
+            cols = con.sql(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE data_type = 'VARCHAR'"
+            ).fetchall()
+            for table, col in cols:
+                values = con.sql(f'SELECT DISTINCT "{col}" FROM "{table}"').fetchall()
+                text = "\n".join(str(v[0]) for v in values).encode()
+                assert not any(p.search(text) for p in patterns), (path, table, col)
+            con.close()
+        elif path.suffix == ".parquet":
+            df = pl.read_parquet(path)
+            for col in df.columns:
+                if df[col].dtype == pl.String:
+                    text = "\n".join(map(str, df[col].to_list())).encode()
+                    assert not any(p.search(text) for p in patterns), (path, col)
+        elif path.suffix != ".png":  # text files; PNGs are rendered from the .vl.json
+            assert not any(p.search(data) for p in patterns), path
+            for blob in _base64_blobs(data):
+                assert not any(p in blob for p in prolific), (path, "base64")
+                assert not any(p.search(blob) for p in patterns), (path, "base64")
+        checked += 1
     assert checked > 10
+    assert any(p.parts[-2] == "metadata" for p in paths if p.is_file())
+    assert any(p.parts[-2] == "log" for p in paths if p.is_file())
 
 
 def _check_stage2_final(results: Path, export: Path) -> None:
@@ -328,7 +367,17 @@ def test_workflow_on_the_real_export_with_a_dropped_in_model(export: Path, tmp_p
         for fig in ("fig3_kappa_matrix", "relevance_rates", "fig4_relevance_prf"):
             spec = (results / "figures" / f"{fig}.vl.json").read_text(encoding="utf-8")
             assert new in spec, (results.name, fig)
-    _no_raw_identifier(workdir, export_copy)
+    # Snakemake's report of the run, as a user would make it to share the results
+    run_snakemake(
+        workdir,
+        "--report",
+        "report.html",
+        "--config",
+        f"study={STUDY}",
+        f"annotation_tool_dir={export_copy}",
+        check=True,
+    )
+    _no_raw_identifier(workdir, export_copy, extra=[workdir / "report.html"])
 
     # One more final-round vote file: only its own import job and the final study's jobs
     # that read LLM files run again; the main import and the pilot study are untouched.

@@ -283,6 +283,109 @@ def test_blank_and_crlf_lines() -> None:
         list(iter_json_lines(b'{"a": 1}\n\n{"a": 2}\n', "f"))
 
 
+def test_byte_order_mark_and_trailing_blank_lines_are_accepted() -> None:
+    """What Windows editors write: a UTF-8 BOM, CRLF, blank lines at the end."""
+    data = b'\xef\xbb\xbf{"a": 1}\r\n{"a": 2}\r\n\r\n  \n\n'
+    assert list(iter_json_lines(data, "f")) == [(1, {"a": 1}), (2, {"a": 2})]
+    with pytest.raises(StudyDataError, match="line 2: blank line"):  # inside: still refused
+        list(iter_json_lines(b'\xef\xbb\xbf{"a": 1}\r\n\r\n{"a": 2}\r\n\r\n', "f"))
+    with pytest.raises(StudyDataError, match="file is empty"):
+        list(iter_json_lines(b"\xef\xbb\xbf\n\n", "f"))
+    with pytest.raises(StudyDataError, match="line 2: malformed JSON"):  # a BOM only at the start
+        list(iter_json_lines(b'{"a": 1}\n\xef\xbb\xbf{"a": 2}\n', "f"))
+
+
+def test_study_with_bom_and_trailing_blank_lines_loads_like_the_original(
+    study: Path, tmp_path: Path
+) -> None:
+    build(study, tmp_path / "plain.duckdb")
+    for path in [*study.glob("*.jsonl"), study / "study.json"]:
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\n")
+    build(study, tmp_path / "bom.duckdb")
+
+    def tables(db):
+        con = duckdb.connect(str(db), read_only=True)
+        names = [r[0] for r in con.sql("SHOW TABLES").fetchall() if r[0] != "provenance"]
+        out = {n: sorted(con.sql(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
+        con.close()
+        return out
+
+    assert tables(tmp_path / "plain.duckdb") == tables(tmp_path / "bom.duckdb")
+
+
+def test_every_problem_is_reported_not_only_the_first(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "relevance_judgments.jsonl", 4, lambda r: r.update(relevant="Relevant"))
+    edit_line(
+        study / "relevance_judgments.jsonl", 6, lambda r: r.update(relevent=r.pop("relevant"))
+    )
+    edit_line(study / "attribute_judgments.jsonl", 2, lambda r: r.update(label="Accepted"))
+    path = study / "users.jsonl"
+    lines = path.read_text().splitlines()
+    lines[0] = lines[0][:-1] + ",}"  # a trailing comma
+    path.write_text("\n".join(lines) + "\n")
+    err = load_error(study, tmp_path)
+    where = [(Path(p.path).name, p.line, p.field) for p in err.problems]
+    assert where == [
+        ("users.jsonl", 1, None),
+        ("attribute_judgments.jsonl", 2, "label"),
+        ("relevance_judgments.jsonl", 4, "relevant"),
+        ("relevance_judgments.jsonl", 6, "relevent"),
+    ]
+    text = str(err).splitlines()
+    assert len(text) == 4
+    assert "users.jsonl, line 1: malformed JSON" in text[0]
+    assert "line 6, field 'relevent': unknown field" in text[3]
+
+
+def test_problems_stop_at_the_limit(study: Path, tmp_path: Path) -> None:
+    from recenter.errors import MAX_PROBLEMS
+
+    path = study / "relevance_judgments.jsonl"
+    n = len(path.read_text().splitlines())
+    assert n > MAX_PROBLEMS
+    for line in range(1, n + 1):
+        edit_line(path, line, lambda r: r.update(relevant="yes"))
+    err = load_error(study, tmp_path)
+    assert len(err.problems) == MAX_PROBLEMS and err.truncated
+    assert str(err).splitlines()[-1].startswith(f"(stopped after {MAX_PROBLEMS} problems")
+
+
+def test_dangling_references_are_all_reported(study: Path, tmp_path: Path) -> None:
+    edit_line(study / "attributes.jsonl", 2, lambda r: r.update(user_id="u99"))
+    edit_line(study / "relevance_judgments.jsonl", 4, lambda r: r.update(item_id="i99"))
+    err = load_error(study, tmp_path)
+    got = {(Path(p.path).name, p.line, p.field) for p in err.problems}
+    assert ("attributes.jsonl", 2, "user_id") in got
+    assert ("relevance_judgments.jsonl", 4, "item_id") in got
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_refused(study: Path, tmp_path: Path, constant: str) -> None:
+    path = study / "models/judge/reward_model/rm-a.jsonl"
+    lines = path.read_text().splitlines()
+    record = json.loads(lines[1])
+    lines[1] = json.dumps(record).replace(json.dumps(record["rating"]), constant, 1)
+    assert constant in lines[1]
+    path.write_text("\n".join(lines) + "\n")
+    err = load_error(study, tmp_path)
+    assert (Path(err.path).name, err.line, err.field) == ("rm-a.jsonl", 2, "rating")
+    assert "NaN or Infinity" in str(err)
+
+
+def test_database_gets_the_umask_permissions(study: Path, tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        build(study, tmp_path / "a.duckdb")
+        os.umask(0o027)
+        build(study, tmp_path / "b.duckdb")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.duckdb").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.duckdb").stat().st_mode & 0o777 == 0o640
+
+
 def test_database_constraints_hold_on_their_own(study: Path, tmp_path: Path) -> None:
     """The SQL schema refuses out-of-domain rows even if the Python checks were bypassed."""
     db = tmp_path / "study.duckdb"

@@ -68,8 +68,6 @@ def test_fixture_study_on_slurm_matches_a_local_run(tmp_path: Path) -> None:
             str(exe),
             "--profile",
             str(REPO / "workflow/profiles/slurm"),
-            "--workflow-profile",
-            str(REPO / "workflow/profiles/default"),
             "--config",
             "study=study",
         ],

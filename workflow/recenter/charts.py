@@ -2,8 +2,41 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
+
 import altair as alt
 import polars as pl
+
+#: The one font of every figure: Lato, shipped by the PyPI package ``font-lato`` (pinned in
+#: requirements.lock) and registered with vl-convert, so that a figure's PNG bytes do not
+#: depend on the machine's fonts (a generic family such as "sans-serif" resolves to whatever
+#: the system has: adding Debian's fonts-liberation changed every PNG). Characters Lato lacks
+#: still fall back to a system font.
+FONT = "Lato"
+
+
+def font_directory() -> str:
+    """Absolute path of the folder of the project's font files (in the font-lato package)."""
+    return str(resources.files("font_lato").joinpath("files"))
+
+
+@cache
+def register_font() -> str:
+    """Register :func:`font_directory` with vl-convert (once per process); returns FONT."""
+    import vl_convert as vlc
+
+    vlc.register_font_directory(font_directory())
+    return FONT
+
+
+def apply_font(spec: dict) -> dict:
+    """Set the project's font as the default of every text (marks, axes, legends, titles) of
+    a Vega-Lite spec, replacing whatever the chart named."""
+    config = spec.setdefault("config", {})
+    config["font"] = FONT
+    return spec
+
 
 #: One colour per kind of rater or system, the same in every figure.
 KIND_COLORS = {

@@ -2,10 +2,11 @@
 
 Every line of every file is parsed and checked against its JSON schema
 (workflow/schemas/raw/), duplicate keys are merged when identical and refused when they
-conflict, and every reference (user, prompt, attribute, item) must resolve. The first problem
-stops the load with a :class:`StudyDataError` naming the file, the line, the field and what
-was expected. The database is written to a temporary file and renamed into place only when
-complete, so a failed load leaves nothing behind.
+conflict, and every reference (user, prompt, attribute, item) must resolve. Every problem (up
+to a limit) is reported in one :class:`StudyDataError` naming, for each, the file, the line,
+the field and what was expected. A leading UTF-8 byte-order mark and blank lines at the end
+of a file are accepted. The database is written to a temporary file and renamed into place
+only when complete, so a failed load leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from recenter import layout
-from recenter.errors import LocatedError
+from recenter.errors import LocatedError, Problems
+from recenter.outputs import file_mode
 
 log = logging.getLogger(__name__)
 
@@ -217,56 +219,131 @@ class LoadedFile:
     model: layout.ModelFile | None = None
 
 
-def iter_json_lines(data: bytes, display: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) of a JSON Lines byte string; refuse anything else."""
-    if not data.strip():
-        raise StudyDataError(
-            display,
-            None,
-            None,
-            "file is empty; expected one JSON object per line "
-            "(remove the file if the study has no such data)",
-        )
+BOM = b"\xef\xbb\xbf"
+
+
+def iter_json_lines(
+    data: bytes, display: str, problems: Problems | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) of a JSON Lines byte string; refuse anything else.
+
+    A leading UTF-8 byte-order mark and blank lines at the end of the file are accepted; a
+    blank line inside the file is not. Each bad line is raised, or added to ``problems`` (and
+    skipped) when a collector is given.
+    """
+
+    def refuse(err: StudyDataError) -> None:
+        if problems is None:
+            raise err
+        problems.add(err)
+
+    data = data.removeprefix(BOM)
     lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
+    while lines and not lines[-1].strip():
         lines.pop()
+    if not lines:
+        refuse(
+            StudyDataError(
+                display,
+                None,
+                None,
+                "file is empty; expected one JSON object per line "
+                "(remove the file if the study has no such data)",
+            )
+        )
+        return
     for number, raw in enumerate(lines, start=1):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             bad = raw[exc.start : exc.start + 4]
-            raise StudyDataError(
-                display,
-                number,
-                None,
-                f"bytes {bad!r} at byte {exc.start + 1} of the line are not valid UTF-8; "
-                "expected a UTF-8 encoded file",
-            ) from None
+            refuse(
+                StudyDataError(
+                    display,
+                    number,
+                    None,
+                    f"bytes {bad!r} at byte {exc.start + 1} of the line are not valid UTF-8; "
+                    "expected a UTF-8 encoded file",
+                )
+            )
+            continue
         text = text.removesuffix("\r")
         if not text.strip():
-            raise StudyDataError(display, number, None, "blank line; expected a JSON object")
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StudyDataError(
-                display, number, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
-            ) from None
-        if not isinstance(obj, dict):
-            raise StudyDataError(
-                display, number, None, f"expected a JSON object, got {_type_name(obj)}"
+            refuse(
+                StudyDataError(
+                    display,
+                    number,
+                    None,
+                    "blank line; expected a JSON object (blank lines are allowed only at the "
+                    "end of a file)",
+                )
             )
+            continue
+        try:
+            obj = json.loads(text, parse_constant=_NonFinite)
+        except json.JSONDecodeError as exc:
+            refuse(
+                StudyDataError(
+                    display, number, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
+                )
+            )
+            continue
+        if not isinstance(obj, dict):
+            refuse(
+                StudyDataError(
+                    display, number, None, f"expected a JSON object, got {_type_name(obj)}"
+                )
+            )
+            continue
+        bad_field = _non_finite_field(obj)
+        if bad_field is not None:
+            refuse(
+                StudyDataError(
+                    display,
+                    number,
+                    bad_field,
+                    "NaN or Infinity is not a JSON number; expected a finite number or null",
+                )
+            )
+            continue
         yield number, obj
 
 
-def read_file(path: Path, relpath: str, kind: FileKind, display: str) -> LoadedFile:
-    """Read, validate and de-duplicate one raw file."""
+class _NonFinite(str):
+    """What ``NaN``, ``Infinity`` and ``-Infinity`` parse to (Python's json accepts them)."""
+
+
+def _non_finite_field(value: Any, path: str = "") -> str | None:
+    if isinstance(value, _NonFinite):
+        return path or "(record)"
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, inner in items:
+        found = _non_finite_field(inner, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def read_file(
+    path: Path, relpath: str, kind: FileKind, display: str, problems: Problems | None = None
+) -> LoadedFile:
+    """Read, validate and de-duplicate one raw file. Bad records are raised, or added to
+    ``problems`` and left out when a collector is given."""
+    own = problems is None
+    problems = Problems() if own else problems
     data = path.read_bytes()
     validator = _validator(kind.schema)
     quick = _fast_check(kind.schema) or (lambda _record: False)
     by_key: dict[tuple, Record] = {}
     merged = 0
     n_lines = 0
-    for number, obj in iter_json_lines(data, display):
+    for number, obj in iter_json_lines(data, display, problems):
         n_lines += 1
         err = None
         if not quick(obj):
@@ -274,7 +351,8 @@ def read_file(path: Path, relpath: str, kind: FileKind, display: str) -> LoadedF
             err = errors[0] if errors else None
         if err is not None:
             field_name, message = _describe_schema_error(err)
-            raise StudyDataError(display, number, field_name, message)
+            problems.add(StudyDataError(display, number, field_name, message))
+            continue
         key = tuple(obj[k] for k in kind.key)
         earlier = by_key.get(key)
         if earlier is None:
@@ -287,14 +365,18 @@ def read_file(path: Path, relpath: str, kind: FileKind, display: str) -> LoadedF
             k for k in set(obj) | set(earlier.data) if obj.get(k) != earlier.data.get(k)
         )
         key_text = ", ".join(f"{k}={v!r}" for k, v in zip(kind.key, key, strict=True))
-        raise StudyDataError(
-            display,
-            number,
-            differing[0],
-            f"conflicting duplicate of line {earlier.line} ({key_text}): "
-            f"{earlier.data.get(differing[0])!r} there, {obj.get(differing[0])!r} here; "
-            "expected one value per key (identical duplicates are merged)",
+        problems.add(
+            StudyDataError(
+                display,
+                number,
+                differing[0],
+                f"conflicting duplicate of line {earlier.line} ({key_text}): "
+                f"{earlier.data.get(differing[0])!r} there, {obj.get(differing[0])!r} here; "
+                "expected one value per key (identical duplicates are merged)",
+            )
         )
+    if own:
+        problems.check()
     return LoadedFile(
         relpath=relpath,
         kind=kind,
@@ -332,7 +414,12 @@ def _display(root: Path, relpath: str) -> str:
 
 
 def read_study(root: str | os.PathLike, progress: Callable[[str], None] | None = None) -> Study:
-    """Read and validate every file of a study folder; raise StudyDataError on the first problem."""
+    """Read and validate every file of a study folder.
+
+    Every problem is collected (up to :data:`recenter.errors.MAX_PROBLEMS`) and raised
+    together as one :class:`StudyDataError` whose ``problems`` lists them. References are
+    checked only when every file reads cleanly (a bad line would make its ids look missing).
+    """
     root = Path(root)
     say = progress or log.info
     meta_path = root / "study.json"
@@ -340,7 +427,7 @@ def read_study(root: str | os.PathLike, progress: Callable[[str], None] | None =
         raise StudyDataError(str(meta_path), None, None, "missing; every study needs study.json")
     meta_bytes = meta_path.read_bytes()
     try:
-        meta = json.loads(meta_bytes.decode("utf-8"))
+        meta = json.loads(meta_bytes.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise StudyDataError(str(meta_path), None, None, "not valid UTF-8") from None
     except json.JSONDecodeError as exc:
@@ -349,10 +436,11 @@ def read_study(root: str | os.PathLike, progress: Callable[[str], None] | None =
         ) from None
     if not isinstance(meta, dict):
         raise StudyDataError(str(meta_path), None, None, "expected a JSON object")
-    err = next(iter(_validator("study").iter_errors(meta)), None)
-    if err is not None:
+    problems = Problems()
+    for err in _validator("study").iter_errors(meta):
         field_name, message = _describe_schema_error(err)
-        raise StudyDataError(str(meta_path), None, field_name, message)
+        problems.add(StudyDataError(str(meta_path), None, field_name, message))
+    problems.check()
     if meta["name"] != root.name:
         raise StudyDataError(
             str(meta_path),
@@ -367,28 +455,34 @@ def read_study(root: str | os.PathLike, progress: Callable[[str], None] | None =
         if rel.startswith("models/"):
             continue
         if rel not in CORE_KINDS:
-            raise StudyDataError(
-                _display(root, rel),
-                None,
-                None,
-                f"unknown file; expected one of {', '.join(layout.CORE_FILES)} or models/...",
+            problems.add(
+                StudyDataError(
+                    _display(root, rel),
+                    None,
+                    None,
+                    f"unknown file; expected one of {', '.join(layout.CORE_FILES)} or models/...",
+                )
             )
     for rel in layout.CORE_FILES:
         if rel in relpaths:
-            study.files[rel] = read_file(root / rel, rel, CORE_KINDS[rel], _display(root, rel))
-            say(f"read {rel}: {len(study.files[rel].records)} records")
+            loaded = read_file(root / rel, rel, CORE_KINDS[rel], _display(root, rel), problems)
+            study.files[rel] = loaded
+            say(f"read {rel}: {len(loaded.records)} records")
     for rel in relpaths:
         if not rel.startswith("models/"):
             continue
         try:
             model = layout.parse_model_path(rel)
         except layout.LayoutError as exc:
-            raise StudyDataError(_display(root, rel), None, None, str(exc)) from None
-        loaded = read_file(root / rel, rel, model_kind(model), _display(root, rel))
+            problems.add(StudyDataError(_display(root, rel), None, None, str(exc)))
+            continue
+        loaded = read_file(root / rel, rel, model_kind(model), _display(root, rel), problems)
         loaded.model = model
         study.files[rel] = loaded
         say(f"read {rel}: {len(loaded.records)} records")
-    check_references(study)
+    problems.check()
+    check_references(study, problems)
+    problems.check()
     return study
 
 
@@ -404,21 +498,33 @@ def _require(
     known: set | dict,
     what: str,
     source: str,
-) -> None:
+    problems: Problems,
+) -> list[Record]:
+    """Add a problem for each record whose ``field_name`` is not in ``known``; return the
+    records that passed."""
+    ok = []
     for rec in records:
         value = rec.data[field_name]
-        if value not in known:
-            absent = "" if source in study.files else f" ({source} is absent)"
-            raise StudyDataError(
+        if value in known:
+            ok.append(rec)
+            continue
+        absent = "" if source in study.files else f" ({source} is absent)"
+        problems.add(
+            StudyDataError(
                 _display(study.root, relpath),
                 rec.line,
                 field_name,
                 f"unknown {what} {value!r}; expected an id defined in {source}{absent}",
             )
+        )
+    return ok
 
 
-def check_references(study: Study) -> None:
-    """Every id a record refers to must exist, and belong where it is used."""
+def check_references(study: Study, problems: Problems | None = None) -> None:
+    """Every id a record refers to must exist, and belong where it is used. Problems are
+    added to ``problems`` (raised at the end when none is given)."""
+    own = problems is None
+    problems = Problems() if own else problems
     users = _ids(study, "users.jsonl", "user_id")
     prompts = _ids(study, "prompts.jsonl", "prompt_id")
     attr_user = {
@@ -426,26 +532,19 @@ def check_references(study: Study) -> None:
     }
     items = _ids(study, "relevance_items.jsonl", "item_id")
 
+    def require(rel, recs, field_name, known, what, source):
+        return _require(study, rel, recs, field_name, known, what, source, problems)
+
     for rel in ("conversations.jsonl", "attributes.jsonl"):
-        _require(study, rel, study.records(rel), "user_id", users, "user", "users.jsonl")
+        require(rel, study.records(rel), "user_id", users, "user", "users.jsonl")
     for rel in ("attribute_judgments.jsonl", "failure_modes.jsonl"):
-        _require(
-            study,
-            rel,
-            study.records(rel),
-            "attribute_id",
-            attr_user,
-            "attribute",
-            "attributes.jsonl",
-        )
+        require(rel, study.records(rel), "attribute_id", attr_user, "attribute", "attributes.jsonl")
     rel = "relevance_items.jsonl"
-    recs = study.records(rel)
-    _require(study, rel, recs, "user_id", users, "user", "users.jsonl")
-    _require(study, rel, recs, "prompt_id", prompts, "prompt", "prompts.jsonl")
-    _require(study, rel, recs, "attribute_id", attr_user, "attribute", "attributes.jsonl")
-    _check_attribute_owner(study, rel, recs, attr_user)
-    _require(
-        study,
+    recs = require(rel, study.records(rel), "user_id", users, "user", "users.jsonl")
+    recs = require(rel, recs, "prompt_id", prompts, "prompt", "prompts.jsonl")
+    recs = require(rel, recs, "attribute_id", attr_user, "attribute", "attributes.jsonl")
+    _check_attribute_owner(study, rel, recs, attr_user, problems)
+    require(
         "relevance_judgments.jsonl",
         study.records("relevance_judgments.jsonl"),
         "item_id",
@@ -454,8 +553,7 @@ def check_references(study: Study) -> None:
         "relevance_items.jsonl",
     )
     for loaded in study.models("verifier"):
-        _require(
-            study,
+        require(
             loaded.relpath,
             loaded.records,
             "attribute_id",
@@ -464,8 +562,7 @@ def check_references(study: Study) -> None:
             "attributes.jsonl",
         )
     for loaded in study.models("relevance"):
-        _require(
-            study,
+        require(
             loaded.relpath,
             loaded.records,
             "item_id",
@@ -478,36 +575,43 @@ def check_references(study: Study) -> None:
     units: set[tuple[str, str]] = set()
     item_file: dict[str, str] = {}
     for loaded in study.models("generator"):
-        recs = loaded.records
-        _require(study, loaded.relpath, recs, "user_id", users, "user", "users.jsonl")
-        _require(study, loaded.relpath, recs, "prompt_id", prompts, "prompt", "prompts.jsonl")
+        recs = require(loaded.relpath, loaded.records, "user_id", users, "user", "users.jsonl")
+        recs = require(loaded.relpath, recs, "prompt_id", prompts, "prompt", "prompts.jsonl")
         for rec in recs:
             rid = rec.data["response_item_id"]
             if rid in item_file:
-                raise StudyDataError(
-                    _display(study.root, loaded.relpath),
-                    rec.line,
-                    "response_item_id",
-                    f"{rid!r} is already defined in {item_file[rid]}; "
-                    "expected ids unique across generator files",
+                problems.add(
+                    StudyDataError(
+                        _display(study.root, loaded.relpath),
+                        rec.line,
+                        "response_item_id",
+                        f"{rid!r} is already defined in {item_file[rid]}; "
+                        "expected ids unique across generator files",
+                    )
                 )
+                continue
             item_file[rid] = loaded.relpath
             for i, aid in enumerate(rec.data["attribute_ids"]):
                 owner = attr_user.get(aid)
                 if owner is None:
-                    raise StudyDataError(
-                        _display(study.root, loaded.relpath),
-                        rec.line,
-                        f"attribute_ids.{i}",
-                        f"unknown attribute {aid!r}; expected an id defined in attributes.jsonl",
+                    problems.add(
+                        StudyDataError(
+                            _display(study.root, loaded.relpath),
+                            rec.line,
+                            f"attribute_ids.{i}",
+                            f"unknown attribute {aid!r}; expected an id defined in "
+                            "attributes.jsonl",
+                        )
                     )
-                if owner != rec.data["user_id"]:
-                    raise StudyDataError(
-                        _display(study.root, loaded.relpath),
-                        rec.line,
-                        f"attribute_ids.{i}",
-                        f"attribute {aid!r} belongs to user {owner!r}, "
-                        f"expected an attribute of {rec.data['user_id']!r}",
+                elif owner != rec.data["user_id"]:
+                    problems.add(
+                        StudyDataError(
+                            _display(study.root, loaded.relpath),
+                            rec.line,
+                            f"attribute_ids.{i}",
+                            f"attribute {aid!r} belongs to user {owner!r}, "
+                            f"expected an attribute of {rec.data['user_id']!r}",
+                        )
                     )
                 units.add((rid, aid))
     unit_files = [
@@ -516,24 +620,20 @@ def check_references(study: Study) -> None:
         *((f.relpath, f.records) for f in study.models("judge")),
     ]
     for rel, recs in unit_files:
-        _require(
-            study,
-            rel,
-            recs,
-            "response_item_id",
-            item_file,
-            "response item",
-            "models/generator/*.jsonl",
+        recs = require(
+            rel, recs, "response_item_id", item_file, "response item", "models/generator/*.jsonl"
         )
         for rec in recs:
             if (rec.data["response_item_id"], rec.data["attribute_id"]) not in units:
-                raise StudyDataError(
-                    _display(study.root, rel),
-                    rec.line,
-                    "attribute_id",
-                    f"{rec.data['attribute_id']!r} is not among the attribute_ids of response item "
-                    f"{rec.data['response_item_id']!r}; expected one of the attributes it was "
-                    "given",
+                problems.add(
+                    StudyDataError(
+                        _display(study.root, rel),
+                        rec.line,
+                        "attribute_id",
+                        f"{rec.data['attribute_id']!r} is not among the attribute_ids of "
+                        f"response item {rec.data['response_item_id']!r}; expected one of the "
+                        "attributes it was given",
+                    )
                 )
 
     # A rater id must name one rater: an annotator or a system, never both.
@@ -541,25 +641,31 @@ def check_references(study: Study) -> None:
     for loaded in study.models("relevance"):
         assert loaded.model is not None
         if loaded.model.system in annotators:
-            raise StudyDataError(
-                _display(study.root, loaded.relpath),
-                None,
-                None,
-                f"system name {loaded.model.system!r} is also an annotator id in "
-                "relevance_judgments.jsonl; expected distinct rater ids",
+            problems.add(
+                StudyDataError(
+                    _display(study.root, loaded.relpath),
+                    None,
+                    None,
+                    f"system name {loaded.model.system!r} is also an annotator id in "
+                    "relevance_judgments.jsonl; expected distinct rater ids",
+                )
             )
+    if own:
+        problems.check()
 
 
-def _check_attribute_owner(study, rel, recs, attr_user) -> None:
+def _check_attribute_owner(study, rel, recs, attr_user, problems: Problems) -> None:
     for rec in recs:
         owner = attr_user[rec.data["attribute_id"]]
         if owner != rec.data["user_id"]:
-            raise StudyDataError(
-                _display(study.root, rel),
-                rec.line,
-                "attribute_id",
-                f"attribute {rec.data['attribute_id']!r} belongs to user {owner!r}, "
-                f"expected an attribute of {rec.data['user_id']!r}",
+            problems.add(
+                StudyDataError(
+                    _display(study.root, rel),
+                    rec.line,
+                    "attribute_id",
+                    f"attribute {rec.data['attribute_id']!r} belongs to user {owner!r}, "
+                    f"expected an attribute of {rec.data['user_id']!r}",
+                )
             )
 
 
@@ -782,6 +888,7 @@ def write_database(study: Study, db_path: str | os.PathLike) -> None:
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        os.chmod(tmp_path, file_mode())
         os.replace(tmp_path, db_path)
     finally:
         tmp_path.unlink(missing_ok=True)

@@ -33,8 +33,23 @@ def banner(data_kind: str) -> str:
         raise ValueError(f"data_kind must be one of {sorted(BANNERS)}, got {data_kind!r}") from None
 
 
+def current_umask() -> int:
+    """The process's umask (os.umask can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a plainly created file gets: 0666 less the umask (0644 under umask 022)."""
+    return 0o666 & ~current_umask()
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)``, then rename ``tmp`` to ``path`` (same folder: atomic)."""
+    """Call ``write(tmp)``, then rename ``tmp`` to ``path`` (same folder: atomic).
+
+    The file gets the permissions the umask gives a new file (``mkstemp`` alone would make it
+    0600, unreadable to a colleague or a web server)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -42,6 +57,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> None
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        os.chmod(tmp_path, file_mode())
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -92,10 +108,15 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: 
     """Save ``chart`` as ``<stem>.vl.json`` (the artifact), ``.png`` and ``.svg``.
 
     The data-kind banner is added as the chart's subtitle, in red unless the data are real.
+    Every text is set in the project's own font (:data:`recenter.charts.FONT`), registered
+    with vl-convert, so the PNG bytes do not depend on the machine's fonts.
     """
     import vl_convert as vlc
 
-    spec = chart.to_dict()
+    from recenter.charts import apply_font, register_font
+
+    register_font()
+    spec = apply_font(chart.to_dict())
     title = spec.get("title", "")
     if isinstance(title, dict):
         text = title.get("text", "")
@@ -115,3 +136,42 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: 
     atomic_write(stem + ".png", lambda p: p.write_bytes(png))
     svg = vlc.vegalite_to_svg(spec)
     atomic_write_text(stem + ".svg", svg)
+
+
+#: Suffix of the folder that holds a study's results after its input was refused.
+STALE_SUFFIX = ".stale"
+
+
+def set_aside_results(results: str | os.PathLike, why: str) -> Path | None:
+    """Move the files of ``results`` (``results/<study>/``) into ``results/<study>.stale/``,
+    with a README saying why, so that results made from earlier raw files never look current
+    after the current raw files were refused. Files already in the ``.stale`` folder (from an
+    earlier refusal) stay unless a file of the same name replaces them. Returns the folder, or
+    None if there was nothing to move."""
+    from datetime import UTC, datetime
+
+    results = Path(results)
+    files = sorted(p for p in results.rglob("*") if p.is_file()) if results.is_dir() else []
+    if not files:
+        return None
+    stale = results.with_name(results.name + STALE_SUFFIX)
+    for path in files:
+        dest = stale / path.relative_to(results)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, dest)
+    for folder in sorted((p for p in results.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if not any(results.iterdir()):
+        results.rmdir()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    atomic_write_text(
+        stale / "README.md",
+        f"# Not current: results of earlier raw files\n\n"
+        f"These are the results `{results}/` held until {when}, when the study's current raw "
+        f"files were refused:\n\n```\n{why.strip()}\n```\n\n"
+        "They do not match the raw files now in `data/raw/`. Fix the files named above and "
+        "re-run snakemake: the results are rebuilt in the study's folder and this one can be "
+        "deleted.\n",
+    )
+    return stale

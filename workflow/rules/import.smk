@@ -1,11 +1,23 @@
 # Annotation-tool export (config annotation_tool_dir) -> canonical studies <study>-pilot and
 # <study>-final under data/raw/ (recenter.importers.annotation_tool; mapping in its README).
-# Inputs are the export files each rule reads: a new final-round LLM vote file in the export
-# adds one import_annotation_tool_votes job and leaves the other raw files untouched.
+# The export's annotator files are named after Prolific ids, and Snakemake records every job's
+# inputs (.snakemake/, its log, --report): so the main import and the report take as input a
+# content manifest of the export (pseudonymised paths, sizes, SHA-256), which is computed here
+# when the DAG is built and rewritten only when the export's content changes. The final-round
+# LLM vote files (named after models) are the inputs of one job each: a new one adds one
+# import_annotation_tool_votes job and leaves the other raw files untouched.
 if EXPORT_DIR:
     import re as _re
 
     from recenter.importers import annotation_tool as _annotation_tool
+
+    _MANIFEST_DIR = f"data/processed/import/{STUDY}"
+    _MAIN_MANIFEST = _annotation_tool.write_manifest(
+        EXPORT_DIR, f"{_MANIFEST_DIR}/export-main.json", final_votes=False
+    )
+    _FULL_MANIFEST = _annotation_tool.write_manifest(
+        EXPORT_DIR, f"{_MANIFEST_DIR}/export-all.json"
+    )
 
     _FINAL_VOTES = _annotation_tool.final_vote_files(EXPORT_DIR, STUDY)
     _FINAL_STUDY = STUDY + _annotation_tool.FINAL_SUFFIX
@@ -22,7 +34,7 @@ if EXPORT_DIR:
 
     rule import_annotation_tool:
         input:
-            export=_annotation_tool.input_files(EXPORT_DIR, final_votes=False),
+            manifest=_MAIN_MANIFEST,
         output:
             raw=[
                 f"{raw_dir(study)}/{rel}"
@@ -31,7 +43,8 @@ if EXPORT_DIR:
                 if not (study == _FINAL_STUDY and rel in _FINAL_VOTES)
             ],
         log:
-            f"logs/{STUDY}/import_annotation_tool.log",
+            log=f"logs/{STUDY}/import_annotation_tool.log",
+            problems=f"logs/{STUDY}/import_annotation_tool.problems.txt",
         conda:
             "../envs/recenter.yaml"
         params:
@@ -39,12 +52,13 @@ if EXPORT_DIR:
             out_root=lambda wildcards, output: str(Path(output.raw[0]).parents[1]),
             study=STUDY,
             studies=sorted(IMPORT_PLAN),
+            results=[results_dir(s) for s in sorted(IMPORT_PLAN)],
         script:
             "../scripts/import_annotation_tool.py"
 
     rule import_annotation_tool_report:
         input:
-            export=_annotation_tool.input_files(EXPORT_DIR),
+            manifest=_FULL_MANIFEST,
         output:
             counts=[
                 f"{results_dir(study)}/tables/import_counts.{ext}"
@@ -52,7 +66,8 @@ if EXPORT_DIR:
                 for ext in ("csv", "md")
             ],
         log:
-            f"logs/{STUDY}/import_annotation_tool_report.log",
+            log=f"logs/{STUDY}/import_annotation_tool_report.log",
+            problems=f"logs/{STUDY}/import_annotation_tool_report.problems.txt",
         conda:
             "../envs/recenter.yaml"
         params:
@@ -73,7 +88,8 @@ if EXPORT_DIR:
             output:
                 votes="data/raw/{study}/models/relevance/llm/{system}.jsonl",
             log:
-                "logs/{study}/import_annotation_tool_votes/{system}.log",
+                log="logs/{study}/import_annotation_tool_votes/{system}.log",
+                problems="logs/{study}/import_annotation_tool_votes/{system}.problems.txt",
             wildcard_constraints:
                 study=_re.escape(_FINAL_STUDY),
                 system="|".join(
@@ -86,5 +102,6 @@ if EXPORT_DIR:
                 export_dir=lambda wildcards: EXPORT_DIR,
                 study=STUDY,
                 relpath=lambda wc: f"models/relevance/llm/{wc.system}.jsonl",
+                results=lambda wc: results_dir(wc.study),
             script:
                 "../scripts/import_annotation_tool_votes.py"

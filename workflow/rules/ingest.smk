@@ -1,6 +1,14 @@
 # Raw study folder -> typed DuckDB database with keys, constraints, shared views and provenance.
 # A checkpoint: after it runs, Snakemake re-evaluates the jobs that read the database, so a
 # dropped-in model file reaches the analyses that read it in the same invocation.
+# Refused raw files: the file/line/field messages are printed again as the run's last lines
+# (onerror below), and the study's earlier results are moved to results/<study>.stale/.
+import atexit as _atexit
+import time as _time
+
+from recenter.errors import print_refusals
+
+_RUN_STARTED = _time.time()
 
 
 checkpoint ingest:
@@ -10,9 +18,12 @@ checkpoint ingest:
     output:
         db="data/processed/{study}/study.duckdb",
     log:
-        "logs/{study}/ingest.log",
+        log="logs/{study}/ingest.log",
+        problems="logs/{study}/ingest.problems.txt",
     conda:
         "../envs/recenter.yaml"
+    params:
+        results=lambda wc: results_dir(wc.study),
     script:
         "../scripts/ingest.py"
 
@@ -32,3 +43,8 @@ rule skipped_outputs:
         rows=lambda wc: skipped_outputs(wc.study),
     script:
         "../scripts/write_skipped.py"
+
+
+onerror:
+    # At exit, so that they are the terminal's last lines, after Snakemake's own summary.
+    _atexit.register(print_refusals, "logs", _RUN_STARTED)

@@ -3,23 +3,27 @@ records an import writes and its documented skips (reads the whole export)."""
 
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recenter.importers.annotation_tool import ExportError, convert
+from recenter.errors import report_refusal
+from recenter.importers.annotation_tool import ExportError, convert, redactor
 from recenter.importers.report import write_counts
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 logging.basicConfig(
-    filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s"
+    filename=snakemake.log.log, filemode="w", level=logging.INFO, format="%(asctime)s %(message)s"
 )
 params = snakemake.params
+problems_log = Path(snakemake.log.problems)
+problems_log.unlink(missing_ok=True)
 try:
     result = convert(params.export_dir, params.study)
 except ExportError as exc:
-    logging.error("import stopped: %s", exc)
-    print(f"\nrecenter: cannot import {params.export_dir}:\n  {exc}\n", file=sys.stderr)
+    redact = redactor(params.export_dir)
+    report_refusal(f"cannot import {params.export_dir}", exc, problems_log, redact=redact)
     sys.exit(1)
 for study, key, n, meaning in result.counts.rows():
     logging.info("%s %s %d (%s)", study, key, n, meaning)

@@ -6,21 +6,27 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recenter.importers.annotation_tool import ExportError, convert_final_vote_file
-from recenter.outputs import atomic_write_text
+from recenter.errors import report_refusal
+from recenter.importers.annotation_tool import ExportError, convert_final_vote_file, redactor
+from recenter.outputs import atomic_write_text, set_aside_results
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 logging.basicConfig(
-    filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s"
+    filename=snakemake.log.log, filemode="w", level=logging.INFO, format="%(asctime)s %(message)s"
 )
 params = snakemake.params
+problems_log = Path(snakemake.log.problems)
+problems_log.unlink(missing_ok=True)
 try:
     lines, counts = convert_final_vote_file(params.export_dir, params.study, params.relpath)
 except ExportError as exc:
-    logging.error("import stopped: %s", exc)
-    print(f"\nrecenter: cannot import {snakemake.input.votes}:\n  {exc}\n", file=sys.stderr)
+    redact = redactor(params.export_dir)
+    report_refusal(f"cannot import {snakemake.input.votes}", exc, problems_log, redact=redact)
+    stale = set_aside_results(params.results, redact(str(exc)))
+    if stale is not None:
+        print(f"recenter: earlier results moved to {stale}/\n", file=sys.stderr)
     sys.exit(1)
 atomic_write_text(Path(snakemake.output.votes), "\n".join(lines) + "\n")
 logging.info("%s: %d votes from %s", snakemake.output.votes, len(lines), snakemake.input.votes)

@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,6 +50,8 @@ GROUND_TRUTH_GLOB = "task6/eval_results_task5_gt_attributes_*.jsonl"
 #: Annotator files: ``<annotator>_task<N>.jsonl`` one folder below the root
 #: (``annotations_v0/``, ``relevance_debug/``, …).
 ANNOTATOR_FILE = re.compile(r"^(?P<name>.+)_task(?P<task>[0-9]+)\.jsonl$")
+#: A Prolific participant id: 24 hexadecimal digits.
+PROLIFIC_ID = re.compile(r"[0-9a-f]{24}")
 ANNOTATOR_SKIP_DIRS = frozenset({"extracted", "task6", LLM_PILOT_DIR, LLM_FINAL_DIR})
 
 CONSENSUS_RATER = "consensus"
@@ -123,18 +124,29 @@ class Counts:
 
 
 def read_jsonl(path: Path, display: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) of a JSON Lines file; blank lines are ignored."""
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ExportError(display, lineno, None, f"not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise ExportError(display, lineno, None, "expected a JSON object")
-            yield lineno, record
+    """Yield (line number, object) of a JSON Lines file; blank lines and a leading UTF-8
+    byte-order mark are ignored."""
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    for lineno, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ExportError(
+                display,
+                lineno,
+                None,
+                f"bytes {raw[exc.start : exc.start + 4]!r} at byte {exc.start + 1} of the line "
+                "are not valid UTF-8; expected a UTF-8 encoded file",
+            ) from None
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ExportError(display, lineno, None, f"not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise ExportError(display, lineno, None, "expected a JSON object")
+        yield lineno, record
 
 
 @dataclass(frozen=True)
@@ -330,6 +342,31 @@ def pseudonyms(files: ExportFiles) -> dict[str, str]:
     return {name: f"H{k}" for k, name in enumerate(names, start=1)}
 
 
+def redactor(export_dir: str | os.PathLike):
+    """A function that replaces every raw annotator name of the export in a text by its
+    pseudonym (where it names a file, ``<name>_task<N>``, and anywhere for a Prolific id), for
+    whatever an import writes to a file: logs, manifests, error summaries. An export that
+    cannot be listed gives a function that leaves the text as it is."""
+    try:
+        alias = pseudonyms(discover(export_dir))
+    except ExportError:
+        return lambda text: text
+    patterns = []
+    for name in sorted(alias, key=len, reverse=True):
+        if PROLIFIC_ID.fullmatch(name):
+            pat = re.compile(re.escape(name))
+        else:
+            pat = re.compile(r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?=_task[0-9])")
+        patterns.append((pat, alias[name]))
+
+    def redact(text: str) -> str:
+        for pat, pseudonym in patterns:
+            text = pat.sub(pseudonym, text)
+        return text
+
+    return redact
+
+
 def plan(export_dir: Path, study: str) -> dict[str, list[str]]:
     """study name -> raw files (relative to data/raw/<study>/) the import writes.
 
@@ -386,6 +423,44 @@ def input_files(export_dir: str | os.PathLike, *, final_votes: bool = True) -> l
     if not final_votes:
         rels = [r for r in rels if r not in set(files.llm_final)]
     return [str(Path(export_dir) / rel) for rel in rels]
+
+
+def manifest_text(export_dir: str | os.PathLike, *, final_votes: bool = True) -> str:
+    """A content manifest of the export files an import reads: for each, its path with raw
+    annotator names replaced by pseudonyms, its size and its SHA-256 (JSON, sorted).
+
+    The Snakemake import rules take this manifest as their input instead of the export files
+    themselves, whose names hold Prolific ids: Snakemake records a job's inputs in
+    ``.snakemake/`` and in ``--report``. ``final_votes`` as for :func:`input_files`."""
+    files = discover(export_dir)
+    redact = redactor(export_dir)
+    rels = files.all_rel()
+    if not final_votes:
+        rels = [r for r in rels if r not in set(files.llm_final)]
+    entries = []
+    for rel in rels:
+        data = (files.root / rel).read_bytes()
+        entries.append(
+            {"file": redact(rel), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        )
+    entries.sort(key=lambda e: e["file"])
+    doc = {"export": source_of(export_dir), "final_votes": final_votes, "files": entries}
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_manifest(
+    export_dir: str | os.PathLike, dest: str | os.PathLike, *, final_votes: bool = True
+) -> str:
+    """Write :func:`manifest_text` to ``dest`` only if it differs from what is there, so the
+    file's modification time changes exactly when the export's content does (Snakemake then
+    re-runs the jobs that read it). Returns ``dest``."""
+    from recenter.outputs import atomic_write_text
+
+    text = manifest_text(export_dir, final_votes=final_votes)
+    dest = Path(dest)
+    if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
+        atomic_write_text(dest, text)
+    return str(dest)
 
 
 # ---- ids ----------------------------------------------------------------------------------
@@ -1165,15 +1240,9 @@ def convert_final_vote_file(
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        Path(tmp).write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    from recenter.outputs import atomic_write_text
+
+    atomic_write_text(path, text)
 
 
 MANIFEST = ".import-manifest"
