@@ -82,6 +82,7 @@ def items(run: Path) -> pl.DataFrame:
                 "item_id": r["item_id"],
                 "pair": f"{r['user_id']}::{r['prompt_id']}",
                 "prompt": r["prompt_id"],
+                "attribute_id": r["attribute_id"],
                 "attribute_text": attrs[r["attribute_id"]],
                 "prompt_text": prompts[r["prompt_id"]],
                 "label": None if v is None else float(2 * sum(v) > len(v)),
@@ -111,8 +112,9 @@ def _tokens(text: str) -> list[str]:
 
 
 def bm25_by_rank_bm25(items: pl.DataFrame) -> np.ndarray:
-    """Okapi BM25, k1=1.5, b=0.75, Lucene's IDF log(1 + (N - n + 0.5) / (n + 0.5)), over the
-    distinct attribute texts (sorted by attribute text's first item), with rank_bm25."""
+    """Okapi BM25 over the study's attributes (one document each), k1=1.5, b=0.75, with
+    rank_bm25, made Lucene's variant (Kamphuis et al. 2020, "Which BM25 do you mean?"): IDF
+    log(1 + (N - n + 0.5) / (n + 0.5)) and no (k1 + 1) factor in the term weight."""
     import math
 
     from rank_bm25 import BM25Okapi
@@ -123,15 +125,18 @@ def bm25_by_rank_bm25(items: pl.DataFrame) -> np.ndarray:
                 w: math.log(1 + (self.corpus_size - n + 0.5) / (n + 0.5)) for w, n in nd.items()
             }
 
-    corpus = sorted(set(items["attribute_text"].to_list()))
-    index = {t: i for i, t in enumerate(corpus)}
-    docs = [_tokens(t) or [""] for t in corpus]
-    bm = LuceneBM25(docs, k1=1.5, b=0.75)
-    by_prompt = {p: bm.get_scores(_tokens(p)) for p in set(items["prompt_text"].to_list())}
+    corpus = dict(zip(items["attribute_id"], items["attribute_text"], strict=True))  # 1 per id
+    index = {a: i for i, a in enumerate(corpus)}
+    docs = [_tokens(t) or [""] for t in corpus.values()]
+    k1 = 1.5
+    bm = LuceneBM25(docs, k1=k1, b=0.75)
+    by_prompt = {
+        p: bm.get_scores(_tokens(p)) / (k1 + 1) for p in set(items["prompt_text"].to_list())
+    }
     return np.array(
         [
             by_prompt[p][index[a]]
-            for a, p in zip(items["attribute_text"], items["prompt_text"], strict=True)
+            for a, p in zip(items["attribute_id"], items["prompt_text"], strict=True)
         ]
     )
 

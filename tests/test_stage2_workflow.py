@@ -185,7 +185,8 @@ def test_dropped_in_llm_becomes_a_rater_and_reruns_only_its_jobs(tmp_path):
     assert "loading" in log.read_text() and embeddings.exists()
     before = pl.read_parquet(embeddings)
     embeddings.unlink()
-    run = run_snakemake(workdir, *stage2_targets("study"), *args, check=True)
+    rel = str(embeddings.relative_to(workdir))
+    run = run_snakemake(workdir, rel, *stage2_targets("study"), *args, check=True)
     assert ("stage2_embedding", f"study=study, model={model.name}") in executed_jobs(
         run.stdout + run.stderr
     )

@@ -4,9 +4,10 @@ baseline row of Table 3 is ``<scorer>.<protocol>``; two reference rows need no s
 
 Scorers (threshold-free average precision is reported for each):
 
-- ``bm25``: Okapi BM25 (Robertson & Zaragoza 2009) from the ``bm25s`` library. The corpus is the
-  study's distinct attribute texts; each prompt is the query; an item's score is its
-  attribute's BM25 score for the item's prompt.
+- ``bm25``: Okapi BM25 (Robertson & Zaragoza 2009) from the ``bm25s`` library, Lucene's variant
+  (IDF log(1 + (N - n + 0.5)/(n + 0.5)), no (k1 + 1) factor). The corpus is the study's
+  attributes, one document each (two users' identical texts are two documents); each prompt
+  is the query; an item's score is its attribute's BM25 score for the item's prompt.
 - ``embedding-lsa-<d>``: latent semantic analysis (Deerwester et al. 1990): TF-IDF
   (scikit-learn ``TfidfVectorizer``) of all the study's attribute and prompt texts, reduced to
   d dimensions by ``TruncatedSVD`` (fixed random_state), cosine similarity of attribute and
@@ -82,7 +83,7 @@ def bm25_scores(items: pl.DataFrame, k1: float = 1.5, b: float = 0.75) -> tuple[
     scores = np.array([by_prompt[p][attr_index[a]] for p, a in pairs], dtype=float)
     model = (
         f"bm25s {bm25s.__version__} BM25 (lucene, k1={k1}, b={b}), English stopwords, "
-        f"corpus = {attrs.height} distinct attribute texts, query = prompt text"
+        f"corpus = the study's {attrs.height} attributes (one document each), query = prompt text"
     )
     return scores, model
 
