@@ -54,12 +54,15 @@ def weights_digest(model: SentenceModel) -> str:
 
 def describe(model: SentenceModel, digest: str) -> str:
     """Model name and every version that can change an embedding, for the table."""
+    import json
+
     v = {d: metadata.version(d) for d in (model.package, "sentence-transformers", "torch")}
+    cfg = json.loads((model_folder(model) / "sentence_bert_config.json").read_text("utf-8"))
     return (
         f"{model.hub_id} (package {model.package} {v[model.package]}, weights sha256 "
         f"{digest[:12]}), sentence-transformers {v['sentence-transformers']}, torch "
-        f"{v['torch']} on CPU; mean-pooled, L2-normalized; cosine similarity of attribute and "
-        "prompt"
+        f"{v['torch']} on CPU; mean-pooled, L2-normalized, texts cut at "
+        f"{cfg['max_seq_length']} word pieces; cosine similarity of attribute and prompt"
     )
 
 
