@@ -24,7 +24,7 @@ from sklearn.metrics import (
 )
 
 from recenter.ingest import build
-from recenter.stage2 import agreement, alignment, baselines, data
+from recenter.stage2 import agreement, alignment, baselines, data, names
 from recenter.stats.agreement import krippendorff_alpha_nominal, majority_vote
 from recenter.stats.bootstrap import BootstrapConfig
 from recenter.stats.classification import best_f1_threshold
@@ -295,10 +295,22 @@ def test_cross_validated_threshold_never_sees_its_own_prompt():
         assert np.array_equal(votes[test], (scores[test] >= t).astype(float))
 
 
+def _fixture_scores(items, scorer):
+    frame, model = baselines.item_scores(items, scorer, 16)
+    return frame, model
+
+
 def test_baselines_on_fixture(loaded):
     items, _, _, _, cons = loaded
-    for system in baselines.baseline_systems(16):
-        frame, model = baselines.baseline_predictions(items, cons, system, 16, 5)
+    cfg = {"embedding_dimensions": 16, "sentence_model": None}
+    systems = baselines.baseline_systems(cfg)
+    assert len(systems) == 2 + 2 * 3  # two reference rows, bm25 and LSA × three protocols
+    scores = {s: _fixture_scores(items, s) for s in names.scorers(cfg)}
+    for system in systems:
+        scorer, _ = names.split_system(system)
+        frame, model = baselines.baseline_predictions(
+            items, cons, system, scores[scorer][0] if scorer else None, 5, model="m"
+        )
         assert frame.height == items.height and model
         labelled = ~np.isnan(data.label_vector(items, frame.rename({"relevant": "r"}), "r"))
         assert np.array_equal(labelled, ~np.isnan(cons))  # a vote exactly where a label is
@@ -337,7 +349,9 @@ def test_load_votes_filters(fixture_db):
 def test_baseline_with_one_prompt_has_scores_but_no_votes(loaded):
     items, _, _, _, cons = loaded
     one = items.with_columns(pl.lit("p1").alias("prompt_id"))
-    frame, model = baselines.baseline_predictions(one, cons, baselines.BM25, 16, 5)
+    scores, _ = baselines.item_scores(one, baselines.BM25, 16)
+    system = names.system_name(baselines.BM25, names.THRESHOLD_CV)
+    frame, model = baselines.baseline_predictions(one, cons, system, scores, 5)
     assert frame["relevant"].null_count() == frame.height
     assert "needs 2 labelled prompts" in model
     clusters, keys = data.item_clusters(one)

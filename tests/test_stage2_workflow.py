@@ -4,11 +4,14 @@ file dropped into the study becomes a rater everywhere while re-running only wha
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+
+from recenter.stage2 import names
 
 from conftest import add_study, make_workdir, run_snakemake
 
@@ -125,8 +128,11 @@ def test_dropped_in_llm_becomes_a_rater_and_reruns_only_its_jobs(tmp_path):
     run_snakemake(workdir, *stage2_targets("study"), *args, check=True)
 
     processed = workdir / "data/processed/study/stage2"
-    untouched = sorted(processed.glob("baselines/*.parquet")) + sorted(
-        processed.glob("alignment/*/*.parquet")
+    untouched = (
+        sorted(processed.glob("baselines/*.parquet"))
+        + sorted(processed.glob("baselines/scores/*.parquet"))
+        + sorted(processed.glob("embeddings/*.parquet"))
+        + sorted(processed.glob("alignment/*/*.parquet"))
     )
     untouched.append(workdir / "results/study/tables/consensus_summary.csv")
     before = {p: p.stat().st_mtime_ns for p in untouched}
@@ -171,3 +177,22 @@ def test_dropped_in_llm_becomes_a_rater_and_reruns_only_its_jobs(tmp_path):
     for fig in FIGURES:
         spec = (workdir / f"results/study/figures/{fig}.vl.json").read_text()
         assert "new-model" in spec, fig
+
+    # the sentence model embeds each text once: its lost output is rebuilt from the text-hash
+    # cache without loading the model
+    model = names.SENTENCE_MODELS["all-MiniLM-L6-v2"]
+    if model.missing():
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(model.missing())
+    embeddings = processed / "embeddings" / f"{model.name}.parquet"
+    log = workdir / f"logs/study/stage2_embedding_{model.name}.log"
+    assert "loading" in log.read_text() and embeddings.exists()
+    before = pl.read_parquet(embeddings)
+    embeddings.unlink()
+    rel = str(embeddings.relative_to(workdir))
+    run = run_snakemake(workdir, rel, *stage2_targets("study"), *args, check=True)
+    assert ("stage2_embedding", f"study=study, model={model.name}") in executed_jobs(
+        run.stdout + run.stderr
+    )
+    text = log.read_text()
+    assert " 0 to embed" in text and "loading" not in text, text
+    assert pl.read_parquet(embeddings).equals(before)

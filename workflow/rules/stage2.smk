@@ -30,6 +30,12 @@ register_output(
     + _s2_figure(s, "fig4_relevance_prf"),
     requires=_S2_CORE_FILES,
 )
+if S2_SENTENCE_MODEL is not None and S2_SENTENCE_MODEL.missing():
+    register_output(
+        f"baseline {S2_SENTENCE_MODEL.scorer}",
+        paths=lambda s: [],
+        requires=lambda s: S2_SENTENCE_MODEL.missing(),
+    )
 register_output(
     "gaps_stage2",
     paths=lambda s: _s2_table(s, "gaps_stage2"),
@@ -119,22 +125,52 @@ rule stage2_gaps:
         "../scripts/stage2_gaps.py"
 
 
-rule stage2_baseline:
+rule stage2_embedding:
     input:
         db=lambda wc: analysis_db(wc.study),
-        raw=lambda wc: raw_paths(
-            wc.study,
-            "relevance_items.jsonl",
-            "relevance_judgments.jsonl",
-            "attributes.jsonl",
-            "prompts.jsonl",
-        ),
+        raw=lambda wc: _s2_text_files(wc.study),
+    output:
+        parquet="data/processed/{study}/stage2/embeddings/{model}.parquet",
+    log:
+        "logs/{study}/stage2_embedding_{model}.log",
+    wildcard_constraints:
+        model=_s2_alternatives(_s2_names.SENTENCE_MODELS),
+    conda:
+        "../envs/recenter.yaml"
+    threads: 2
+    params:
+        # read first and extended, never re-embedded: kept across runs (not an output)
+        cache=lambda wc: f"{processed_dir(wc.study)}/stage2/embedding_cache/{wc.model}.parquet",
+    script:
+        "../scripts/stage2_baseline_embedding.py"
+
+
+rule stage2_baseline_scores:
+    input:
+        unpack(_s2_scores_input),
+    output:
+        parquet="data/processed/{study}/stage2/baselines/scores/{scorer}.parquet",
+    log:
+        "logs/{study}/stage2_baseline_scores_{scorer}.log",
+    wildcard_constraints:
+        scorer=_s2_alternatives(S2_SCORERS),
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        baselines=config["stage2"]["baselines"],
+    script:
+        "../scripts/stage2_baseline_scores.py"
+
+
+rule stage2_baseline:
+    input:
+        unpack(_s2_baseline_input),
     output:
         parquet="data/processed/{study}/stage2/baselines/{system}.parquet",
     log:
         "logs/{study}/stage2_baseline_{system}.log",
     wildcard_constraints:
-        system="|".join(S2_BASELINES),
+        system=_s2_alternatives(S2_BASELINES),
     conda:
         "../envs/recenter.yaml"
     params:

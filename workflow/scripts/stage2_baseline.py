@@ -1,4 +1,5 @@
-"""rule stage2_baseline: one text baseline's scores and cross-validated votes -> parquet."""
+"""rule stage2_baseline: one baseline system's votes (a scorer's scores + a protocol, or a
+reference row) -> parquet."""
 
 import logging
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ jobs.baseline_job(
     snakemake.input.db,
     snakemake.output.parquet,
     snakemake.wildcards.system,
-    dimensions=int(cfg["embedding_dimensions"]),
     n_folds=int(cfg["cv_folds"]),
+    seed=int(cfg["seed"]),
+    scores=snakemake.input.get("scores"),
 )

@@ -159,14 +159,69 @@ def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     )
 
 
-def baseline_job(db: str, out: str, system: str, dimensions: int, n_folds: int) -> None:
-    """Scores and cross-validated votes of one text baseline -> parquet."""
+def embedding_job(db: str, out: str, cache: str, model_name: str, threads: int = 1) -> None:
+    """Sentence embeddings of the study's distinct attribute and prompt texts -> parquet
+    (text_sha256, vector, model), reusing and extending the per-model cache by text hash."""
+    from recenter.stage2 import embedding, names
+
+    model = names.SENTENCE_MODELS[model_name]
+    why = model.missing()
+    if why:
+        raise RuntimeError(why)
+    with data.connect(db) as con:
+        items = data.load_items(con)
+    digest = embedding.weights_digest(model)
+    encoders = []
+
+    def encode(texts):  # the model is loaded only if a text is not in the cache
+        if not encoders:
+            log.info("loading %s from %s", model.name, embedding.model_folder(model))
+            encoders.append(embedding.load_encoder(model, threads=threads))
+        return encoders[0](texts)
+
+    frame, n_new = embedding.embed_texts(embedding.study_texts(items), encode, digest, cache)
+    desc = embedding.describe(model, digest)
+    frame = frame.with_columns(pl.lit(desc).alias("model"))
+    log.info("%s: %d texts, %d newly embedded; %s", model.name, frame.height, n_new, desc)
+    atomic_write(out, lambda p: frame.write_parquet(p))
+
+
+def baseline_scores_job(
+    db: str, out: str, scorer: str, dimensions: int, embeddings: str | None = None
+) -> None:
+    """One scorer's score of every item with texts -> parquet (item_id, score, model)."""
+    with data.connect(db) as con:
+        items = data.load_items(con)
+    emb = pl.read_parquet(embeddings) if embeddings else None
+    emb_model = emb["model"][0] if emb is not None and emb.height else None
+    frame, model = baselines.item_scores(items, scorer, dimensions, emb, emb_model)
+    frame = frame.with_columns(pl.lit(model).alias("model"))
+    log.info("%s: %d items scored; %s", scorer, frame.height, model)
+    atomic_write(out, lambda p: frame.write_parquet(p))
+
+
+def baseline_job(
+    db: str, out: str, system: str, n_folds: int, seed: int, scores: str | None = None
+) -> None:
+    """Votes of one baseline system (scores + protocol, or a reference row) -> parquet."""
     with data.connect(db) as con:
         items = data.load_items(con)
         cons = data.consensus_vector(items, data.load_consensus(con))
-    frame, model = baselines.baseline_predictions(items, cons, system, dimensions, n_folds)
-    frame = frame.with_columns(pl.lit(model).alias("model"))
-    log.info("%s: %d items scored; %s", system, frame.height, model)
+    score_frame = pl.read_parquet(scores) if scores else None
+    model = score_frame["model"][0] if score_frame is not None and score_frame.height else ""
+    frame, text = baselines.baseline_predictions(
+        items, cons, system, score_frame, n_folds, seed=seed, model=model
+    )
+    frame = frame.with_columns(pl.lit(text).alias("model"))
+    voted = frame["relevant"].drop_nulls()
+    log.info(
+        "%s: %d items, %d votes, %d relevant; %s",
+        system,
+        frame.height,
+        voted.len(),
+        int(voted.sum()),
+        text,
+    )
     atomic_write(out, lambda p: frame.write_parquet(p))
 
 
@@ -219,9 +274,9 @@ def alignment_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> N
         data_kind=kind,
         notes=(
             "Every LLM, baseline and trained system against the human majority vote, on the "
-            "items that have both (n). Baselines (kind baseline, computed by the workflow) "
-            "use a threshold chosen by cross-validation grouped by prompt; average_precision "
-            "is threshold-free (systems with scores). "
+            "items that have both (n). "
+            + baselines.TABLE_NOTE
+            + " "
             + alignment.CEILING_RULE
             + " "
             + _boot_note(boot)
