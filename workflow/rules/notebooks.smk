@@ -78,7 +78,12 @@ rule run_notebook:
         data=lambda wc: NOTEBOOKS[wc.notebook](wc.study),
     output:
         ipynb="results/{study}/notebooks/{notebook}.ipynb",
-        html="results/{study}/notebooks/{notebook}.html",
+        html=report(
+            "results/{study}/notebooks/{notebook}.html",
+            caption="../report/notebook.rst",
+            category="Notebooks",
+            labels={"notebook": "{notebook}"},
+        ),
     log:
         "logs/{study}/notebook_{notebook}.log",
     conda:
