@@ -7,7 +7,7 @@ study database. Each row has the paper's value, ours with its interval, and ``co
 - a number: true when the paper's value, widened by its printed rounding (half a unit of the
   last digit it prints, or the entry's ``tolerance`` for "about" values), meets our interval;
   without an interval, when our estimate lies within that rounding;
-- a range (40–60%, 2–3×): true when our interval overlaps the range;
+- a range (the paper's "x–y%" or "x–y×"): true when our interval overlaps the range;
 - a design count: true when the study has the same count;
 - a directional claim: whether the same conclusion follows, by the test named in ``test``;
 - empty, with the reason in ``note``, when the study's data cannot support the claim (output
@@ -293,8 +293,8 @@ def _ci(lo, hi) -> str:
 
 
 def half_unit(paper_text: str) -> float:
-    """Half a unit of the last digit the paper prints, on the value's scale: '0.426' ->
-    0.0005, '53.9%' -> 0.0005, '+22 points' -> 0.005, '3.176' -> 0.0005, '1,983' -> 0.5."""
+    """Half a unit of the last digit the paper prints, on the value's scale: '0.123' ->
+    0.0005, '12.5%' -> 0.0005, '+7 points' -> 0.005, '2.345' -> 0.0005, '1,234' -> 0.5."""
     t = paper_text.replace(",", "")
     m = re.search(r"(\d*)\.?(\d*)", re.sub(r"^[^\d.]*", "", t))
     decimals = len(m.group(2)) if m and "." in t else 0
@@ -436,9 +436,9 @@ def _attributes_per_user(ctx, pv):
 def _flagged(ctx, pv):
     n = ctx.counts.get("s1_flagged", 0)
     source = "study.duckdb: attributes with at least one uncertain or rejected judgment"
-    if ctx.counts.get("s1_judgments", 0) == 0:
-        return not_supported("this study has no Stage-1 judgments", source)
     judged = ctx.counts.get("s1_judged_attributes", 0)
+    if judged == 0:
+        return not_supported("this study has no Stage-1 judgments", source)
     ok = n == int(pv.value)
     note = (
         ""

@@ -63,9 +63,9 @@ class PaperValue:
 
 
 def parse_paper_text(text: str) -> float | tuple[float, float]:
-    """The number a ``paper_text`` stands for: '53.9%' -> 0.539, '+22 points' -> 0.22,
-    '1,983' -> 1983, '.719' -> 0.719, '−0.39' -> -0.39, '40–60%' -> (0.4, 0.6),
-    '2–3×' -> (2, 3), 'over 90%' -> 0.9. Used by the tests to check the file against itself."""
+    """The number a ``paper_text`` stands for, e.g. '12.5%' -> 0.125, '+7 points' -> 0.07,
+    '1,234' -> 1234, '.123' -> 0.123, '−0.12' -> -0.12, '10–30%' -> (0.1, 0.3),
+    '4–5×' -> (4, 5), 'over 80%' -> 0.8. Used by the tests to check the file against itself."""
     t = text.strip().replace("−", "-").replace(",", "")
     t = re.sub(r"^(over|about|≈|~)\s*", "", t)
     scale = 1.0
@@ -233,7 +233,7 @@ def value(value_id: str) -> float | tuple[float, float]:
 
 
 def text(value_id: str) -> str:
-    """The value as the paper prints it, e.g. '0.426', '53.9%', '+22 points'."""
+    """The value as the paper prints it (e.g. a share as '12.5%', a difference as '+7 points')."""
     entry = get(value_id)
     if not entry.paper_text:
         raise ValueError(f"paper value {value_id!r} has no printed value")
