@@ -1,12 +1,18 @@
 # The two commands of the README:
 #   make reproduce   set up .venv from requirements.lock, then snakemake --cores 8 (simulated default)
 #   make test        set up .venv, then every quality gate and the test suite
+# and, after them:
+#   make report      build the study (STUDY=simulated by default), then write
+#                    results/$(STUDY)/report.html with snakemake --report
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup reproduce test lint format
+STUDY ?= simulated
+CORES ?= 8
+
+.PHONY: setup reproduce test lint format report
 .DEFAULT_GOAL := reproduce
 
 $(STAMP): requirements.lock pyproject.toml
@@ -20,6 +26,11 @@ setup: $(STAMP)
 
 reproduce: $(STAMP)
 	$(BIN)/snakemake --cores 8
+
+# The provenance page is re-made so that it names the current git revision.
+report: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --config study=$(STUDY) --forcerun provenance
+	$(BIN)/snakemake --cores 1 --config study=$(STUDY) --report results/$(STUDY)/report.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check workflow tests bench

@@ -288,6 +288,14 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
+def _signed(x) -> str:
+    return "NA" if x is None else f"{x:+.3f}"
+
+
+def _p(x) -> str:
+    return "NA" if x is None else f"{x:.2g}"
+
+
 def _ci(lo, hi) -> str:
     return f"[{_fmt(lo)}, {_fmt(hi)}]"
 
@@ -412,14 +420,22 @@ def _design_count(ctx: Context, pv: paper.PaperValue) -> Outcome:
     source = f"study.duckdb: {what}"
     if n == 0:
         return not_supported(f"this study has no {what}", source, 0)
-    ok = n == int(pv.value)
+    want = int(pv.value)
+    if ctx.data_kind == "real" and n < want:
+        return not_supported(
+            f"this export holds {n:,} of the paper's {want:,}: a part of the study cannot check "
+            "the paper's total",
+            source,
+            n,
+        )
+    ok = n == want
     note = ""
     if not ok:
-        note = f"this study has {n:,}, the paper {int(pv.value):,}"
+        note = f"this study has {n:,}, the paper {want:,}"
         if pv.note:
             note += f" ({pv.note})"
-        if ctx.data_kind == "real":
-            note += " (the export holds part of the study, or a different round)"
+        if ctx.data_kind == "simulated" and pv.id == "s2.labelled_items":
+            note += "; the simulator gives every item its three labels"
     return Outcome(float(n), None, None, ok, "same count", note, source)
 
 
@@ -576,7 +592,10 @@ def _diversity_order(ctx, pv):
     source = f"tables/{name}.csv: {est} by dataset"
     if ranked.height < 2 or "wildchat" not in ranked[ds].to_list():
         return not_supported("needs WildChat and at least one other dataset", source)
-    order = ", ".join(f"{d} {v:.3f}" for d, v in ranked.select(ds, est).iter_rows())
+    ranked = ranked.filter(pl.col(est).is_not_null())
+    if ranked.height < 2 or "wildchat" not in ranked[ds].to_list():
+        return not_supported("needs a diversity of WildChat and at least one other dataset", source)
+    order = ", ".join(f"{d} {_fmt(v)}" for d, v in ranked.select(ds, est).iter_rows())
     top = ranked[ds][0]
     return Outcome(
         _num(ranked.filter(pl.col(ds) == "wildchat")[est][0]),
@@ -633,7 +652,7 @@ def _v_best_llm(ctx, pv):
                 out.note,
                 "Claude (optimized) is also our best LLM verifier"
                 if is_best
-                else f"our best LLM verifier is {best['system']} (F1 {best['f1']:.3f})",
+                else f"our best LLM verifier is {best['system']} (F1 {_fmt(best['f1'])})",
             )
             if x
         )
@@ -880,8 +899,11 @@ def _rate_llms(ctx, pv):
     if llm.height == 0:
         return not_supported("no LLM relevance file in this study", source)
     r_lo, r_hi = pv.value
-    inside = [r[lo] <= r_hi and r[hi] >= r_lo for r in llm.iter_rows(named=True)]
-    listing = ", ".join(f"{r[rater]} {r[est]:.3f}" for r in llm.iter_rows(named=True))
+    rows = [r for r in llm.iter_rows(named=True) if None not in (r[lo], r[hi])]
+    if not rows:
+        return not_supported("no LLM rate with an interval", source)
+    inside = [r[lo] <= r_hi and r[hi] >= r_lo for r in rows]
+    listing = ", ".join(f"{r[rater]} {_fmt(r[est])}" for r in rows)
     return Outcome(
         _num(llm[est].mean()),
         None,
@@ -938,8 +960,13 @@ def _recall_over_precision(ctx, pv):
     if llm.height == 0:
         return not_supported("no LLM relevance file in this study", source)
     rows = list(llm.iter_rows(named=True))
+    rows = [r for r in rows if None not in (r["recall_ci_low"], r["precision_ci_high"])]
+    if not rows:
+        return not_supported("recall or precision undefined for every LLM", source)
     sep = [r["recall_ci_low"] > r["precision_ci_high"] for r in rows]
-    listing = ", ".join(f"{r['system']} R {r['recall']:.3f} / P {r['precision']:.3f}" for r in rows)
+    listing = ", ".join(
+        f"{r['system']} R {_fmt(r['recall'])} / P {_fmt(r['precision'])}" for r in rows
+    )
     return Outcome(
         None,
         None,
@@ -1028,10 +1055,13 @@ def _generators_neutral(ctx, pv):
             continue
         r = _row(frame, **{gen: system})
         # compatible: the interval reaches the paper's side of 3
+        if None in (r[est], r[lo], r[hi]):
+            missing.append(f"{MODEL_NAMES[key]} (mean undefined)")
+            continue
         compatible = r[hi] > 3 if side > 0 else r[lo] < 3
         ok = ok and compatible
         where = "above" if r[est] > 3 else "below"
-        parts.append(f"{MODEL_NAMES[key]} {r[est]:.3f} {_ci(r[lo], r[hi])} ({where} 3)")
+        parts.append(f"{MODEL_NAMES[key]} {_fmt(r[est])} {_ci(r[lo], r[hi])} ({where} 3)")
     source = f"tables/{name}.csv: mean rating per generator"
     if missing:
         return not_supported("no generator " + ", ".join(missing), source)
@@ -1096,12 +1126,7 @@ def _judges_above(ctx, pv):
         r[dcol] is not None and r[dcol] > 0 and r[pcol] is not None and r[pcol] < ctx.alpha
         for r in rows
     ]
-    listing = ", ".join(
-        f"{r['system']} +{r[dcol]:.3f} (p {r[pcol]:.2g})"
-        if r[dcol] >= 0
-        else f"{r['system']} {r[dcol]:.3f} (p {r[pcol]:.2g})"
-        for r in rows
-    )
+    listing = ", ".join(f"{r['system']} {_signed(r[dcol])} (p {_p(r[pcol])})" for r in rows)
     test = (
         f"every judge's paired difference judge − human > 0 with `{pcol}` < {ctx.alpha:.2g}"
         " (Wilcoxon signed-rank, Holm across judges)"
@@ -1220,7 +1245,7 @@ def _open_weight(ctx, pv):
         if r[2] is None:
             return not_supported(f"Δ of {system} undefined", "tables/fig6_mention_gap.csv")
         ok = ok and r[4] is not None and r[4] > 0
-        parts.append(f"{system} {r[2]:+.3f} {_ci(r[3], r[4])}")
+        parts.append(f"{system} {_signed(r[2])} {_ci(r[3], r[4])}")
     source = "tables/fig6_mention_gap.csv: Llama, Qwen, Gemma"
     if missing:
         return not_supported("no judge " + ", ".join(missing), source)
@@ -1324,6 +1349,9 @@ def _reward_models(ctx, pv):
         return not_supported("no reward model", source)
     b_lo, b_hi = band(pv)
     rows = list(frame.iter_rows(named=True))
+    rows = [r for r in rows if None not in (r[lo], r[hi])]
+    if not rows:
+        return not_supported("no reward model with an interval", source)
     ok = all(r[lo] <= b_hi and r[hi] >= b_lo for r in rows)
     return Outcome(
         _num(frame[est].mean()),
@@ -1332,7 +1360,7 @@ def _reward_models(ctx, pv):
         ok,
         f"every reward model's {ctx.level()} interval meets {b_lo:.2f}–{b_hi:.2f}",
         "value = mean over models; "
-        + ", ".join(f"{r['system']} {r[est]:.3f} {_ci(r[lo], r[hi])}" for r in rows),
+        + ", ".join(f"{r['system']} {_fmt(r[est])} {_ci(r[lo], r[hi])}" for r in rows),
         source,
     )
 

@@ -22,8 +22,14 @@ def gaps_forest_chart(table: pl.DataFrame, confidence: float) -> alt.TopLevelMix
     its line of no gap (0 or 1)."""
     level = f"{confidence:.0%}"
     df = table.with_columns(
-        pl.struct("stage", "comparison")
-        .map_elements(lambda r: _label(r["stage"], r["comparison"]), return_dtype=pl.String)
+        pl.struct("stage", "comparison", "estimate")
+        .map_elements(
+            lambda r: (
+                _label(r["stage"], r["comparison"])
+                + (" (undefined on this study)" if r["estimate"] is None else "")
+            ),
+            return_dtype=pl.String,
+        )
         .alias("label"),
         pl.when(pl.col("statistic") == "ratio")
         .then(pl.lit("ratio (1 = no gap)"))
@@ -86,6 +92,11 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
+def _n(n: int, one: str, many: str | None = None) -> str:
+    """'1 annotator', '3 annotators'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def pipeline_boxes(counts: dict[str, int]) -> list[dict]:
     """The three boxes of Fig 1 with the study's counts (recenter.claims.study_counts)."""
     c = counts
@@ -97,7 +108,7 @@ def pipeline_boxes(counts: dict[str, int]) -> list[dict]:
                 f"{_fmt(c['conversations'])} conversations",
                 f"{_fmt(c['attributes'])} attributes",
                 f"{_fmt(c['s1_judgments'])} human judgments",
-                f"{_fmt(c['s1_annotators'])} annotators, {_fmt(c['s1_verifiers'])} verifiers",
+                f"{_n(c['s1_annotators'], 'annotator')}, {_n(c['s1_verifiers'], 'verifier')}",
             ],
             "question": "Can this attribute be inferred?",
         },
@@ -107,7 +118,7 @@ def pipeline_boxes(counts: dict[str, int]) -> list[dict]:
                 f"{_fmt(c['s2_prompts'])} prompts, {_fmt(c['s2_pairs'])} user-prompt pairs",
                 f"{_fmt(c['s2_items'])} (attribute, pair) items",
                 f"{_fmt(c['s2_judgments'])} human judgments",
-                f"{_fmt(c['s2_annotators'])} annotators, {_fmt(c['s2_llms'])} LLM raters",
+                f"{_n(c['s2_annotators'], 'annotator')}, {_n(c['s2_llms'], 'LLM rater')}",
             ],
             "question": "Should it change the answer?",
         },
@@ -116,8 +127,8 @@ def pipeline_boxes(counts: dict[str, int]) -> list[dict]:
             "lines": [
                 f"{_fmt(c['s3_items'])} response items, {_fmt(c['s3_units'])} units",
                 f"{_fmt(c['s3_judgments'])} human ratings (1–5)",
-                f"{_fmt(c['s3_annotators'])} annotators, {_fmt(c['s3_generators'])} generators",
-                f"{_fmt(c['s3_judges'])} LLM judges, {_fmt(c['s3_reward_models'])} reward models",
+                f"{_n(c['s3_annotators'], 'annotator')}, {_n(c['s3_generators'], 'generator')}",
+                f"{_n(c['s3_judges'], 'LLM judge')}, {_n(c['s3_reward_models'], 'reward model')}",
             ],
             "question": "Is the personalized answer better?",
         },

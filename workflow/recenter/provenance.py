@@ -12,13 +12,17 @@ from pathlib import Path
 from recenter.outputs import atomic_write_text, banner, markdown_table
 
 
+def repo_root(repo: str | Path) -> Path:
+    """The checkout holding the workflow: the folder of the (symlink-resolved) Snakefile."""
+    root = Path(repo)
+    snakefile = root / "Snakefile"
+    return snakefile.resolve().parent if snakefile.exists() else root
+
+
 def git_revision(repo: str | Path) -> str:
     """``<commit>`` (plus ``-dirty`` with uncommitted changes) of the repository holding
     ``repo``'s Snakefile, or ``unknown`` outside a git checkout."""
-    root = Path(repo)
-    snakefile = root / "Snakefile"
-    if snakefile.exists():
-        root = snakefile.resolve().parent
+    root = repo_root(repo)
     try:
         rev = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
@@ -56,7 +60,7 @@ def locked_versions(lock: str | Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def provenance_job(db: str, lock: str, md: str, config: dict, repo: str) -> None:
+def provenance_job(db: str, md: str, config: dict, repo: str) -> None:
     import duckdb
     import polars as pl
 
@@ -65,9 +69,9 @@ def provenance_job(db: str, lock: str, md: str, config: dict, repo: str) -> None
         files = con.sql(
             "SELECT path, sha256, n_bytes, n_records FROM provenance ORDER BY path"
         ).pl()
-    versions = pl.DataFrame(
-        locked_versions(lock), schema=["package", "locked", "installed"], orient="row"
-    )
+    lock = repo_root(repo) / "requirements.lock"
+    rows = locked_versions(lock) if lock.exists() else []
+    versions = pl.DataFrame(rows, schema=["package", "locked", "installed"], orient="row")
     mismatched = versions.filter(pl.col("locked") != pl.col("installed"))
     page = [
         f"# Provenance of study `{study[0]}`",

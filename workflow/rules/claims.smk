@@ -133,7 +133,6 @@ rule provenance:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: raw_paths(wc.study, "*.jsonl"),
-        lock="requirements.lock",
     output:
         md=report(
             "results/{study}/provenance.md",

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
 provenance.provenance_job(
     snakemake.input.db,
-    snakemake.input.lock,
     snakemake.output.md,
     snakemake.params.config,
     snakemake.params.repo,
