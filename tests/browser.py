@@ -143,9 +143,17 @@ def _errors(events: list[dict], session: str) -> list[str]:
     return errors
 
 
-def check_pages(pages: list[Path], screenshot_dir: Path, settle: float = 3.0) -> list[PageCheck]:
+def check_pages(
+    pages: list[Path],
+    screenshot_dir: Path,
+    settle: float = 3.0,
+    actions: dict[str, list[str]] | None = None,
+) -> list[PageCheck]:
     """Open each page in one headless Chromium (fresh profile), wait for it to load and settle,
-    then record errors, images and a full-window PNG screenshot per page."""
+    run the page's ``actions`` (JavaScript snippets by page file name, e.g. a click, each
+    followed by ``settle`` seconds), then record errors, images, the text and a full-window
+    PNG screenshot per page."""
+    actions = actions or {}
     exe = chromium()
     if exe is None:
         raise FileNotFoundError("no chromium on PATH (Debian package `chromium`)")
@@ -181,18 +189,26 @@ def check_pages(pages: list[Path], screenshot_dir: Path, settle: float = 3.0) ->
             ]
             for domain in ("Runtime", "Log", "Page"):
                 pipe.send(f"{domain}.enable", session=session)
+            seen = len(pipe.events)
             pipe.send("Page.navigate", {"url": url}, session=session)
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                state = pipe.send(
-                    "Runtime.evaluate",
-                    {"expression": "document.readyState", "returnByValue": True},
-                    session=session,
-                )["result"].get("value")
-                if state == "complete":
-                    break
+            while not any(
+                e.get("method") == "Page.loadEventFired" and e.get("sessionId") == session
+                for e in pipe.events[seen:]
+            ):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{page} did not finish loading in 60 s")
                 pipe.pump(0.2)
             pipe.pump(settle)
+            for snippet in actions.get(Path(page).name, []):
+                done = pipe.send(
+                    "Runtime.evaluate",
+                    {"expression": snippet, "returnByValue": True},
+                    session=session,
+                )
+                if "exceptionDetails" in done:
+                    raise RuntimeError(f"{page}: action {snippet!r} failed: {done}")
+                pipe.pump(settle)
             images = json.loads(
                 pipe.send(
                     "Runtime.evaluate",

@@ -18,6 +18,27 @@ from conftest import make_workdir, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
+#: Click the element whose whole text is the given string (a category of the report).
+CLICK_TEXT = """(() => {
+  const e = Array.from(document.querySelectorAll('a, button, td, li, span, div')).reverse()
+    .find(x => x.textContent.trim() === '%s');
+  if (!e) throw new Error('nothing to click');
+  e.click();
+  return true;
+})()"""
+#: Click the preview ("eye") button of the report's row of a result file.
+CLICK_EYE = """(() => {
+  const name = '%s';
+  const t = Array.from(document.querySelectorAll('*'))
+    .find(x => x.childElementCount === 0 && x.textContent.trim() === name);
+  if (!t) throw new Error('no row ' + name);
+  let row = t;
+  for (let i = 0; i < 5 && row && !row.querySelector('svg'); i++) row = row.parentElement;
+  const b = row.querySelector('a, button') || row.querySelector('svg');
+  b.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  return true;
+})()"""
+
 
 def need_chromium() -> None:
     if browser.chromium() is None:
@@ -124,12 +145,21 @@ def test_fixture_ledger_report_and_notebooks_render(fixture_workdir: Path, tmp_p
     need_chromium()
     pages = [report, *sorted((res / "notebooks").glob("*.html"))]
     assert len(pages) == 5
-    checks = browser.check_pages(pages, tmp_path / "screenshots", settle=4.0)
+    # in the report: open the Claims ledger category, then the gaps-summary figure's preview
+    actions = {
+        "report.html": [
+            CLICK_TEXT % "Claims ledger",
+            CLICK_EYE % "results/study/figures/gaps_summary.png",
+        ]
+    }
+    checks = browser.check_pages(pages, tmp_path / "screenshots", settle=4.0, actions=actions)
     for c in checks:
         assert c.ok, (c.url, c.errors, c.broken_images)
         assert c.screenshot.stat().st_size > 5_000
     by_name = {Path(c.url).name: c for c in checks}
     assert "Claims ledger" in by_name["report.html"].text
+    assert "results/study/claims.md" in by_name["report.html"].text
+    assert by_name["report.html"].n_images >= 2  # the logo and the opened figure, rendered
     # the stage notebooks show their figures, and they rendered
     for name in ("stage1_attributes.html", "stage2_relevance.html", "00_study_overview.html"):
         assert by_name[name].n_images >= 2, name

@@ -330,22 +330,18 @@ def compare(pv: paper.PaperValue, est, lo=None, hi=None, source: str = "", note:
     if lo is not None and hi is not None:
         ok = lo <= b_hi and hi >= b_lo
         if pv.kind == "range":
-            test = f"our {pv_level(pv)} interval overlaps the paper's range"
+            test = "does our interval overlap the paper's range?"
         elif pv.kind == "lower_bound":
             ok = hi >= pv.value
-            test = "our interval reaches the paper's bound"
+            test = "does our interval reach the paper's bound?"
         else:
-            test = "the paper's value (± its rounding) lies in our interval"
+            test = "is the paper's value (± its printed rounding) in our interval?"
     else:
         ok = b_lo <= est <= b_hi
-        test = "no interval: our estimate within the paper's rounding"
+        test = "no interval: is our estimate within the paper's printed rounding?"
         if pv.kind == "range":
-            test = "no interval: our estimate within the paper's range"
+            test = "no interval: is our estimate within the paper's range?"
     return Outcome(est, lo, hi, ok, test, note, source)
-
-
-def pv_level(pv) -> str:  # the confidence level is filled in by the caller's context
-    return "bootstrap"
 
 
 def not_supported(reason: str, source: str = "", value=None, lo=None, hi=None) -> Outcome:
@@ -577,8 +573,9 @@ def _diversity(ctx, pv):
     r = None if ds is None else _row(frame, **{column(frame, name, "dataset"): ds})
     source = f"tables/{name}.csv: {ds}" if ds else f"tables/{name}.csv"
     value = None if r is None else r[column(frame, name, "estimate")]
-    note = pv.why + ("" if value is not None else "; no such dataset in this study")
-    return not_supported(note + " (ours shown, metric [ours])", source, value)
+    if value is None:
+        return not_supported(f"{pv.why}; no such dataset in this study", source)
+    return not_supported(f"{pv.why} (ours shown, metric [ours])", source, value)
 
 
 @check("s1.diversity_wildchat_most")
@@ -1583,6 +1580,15 @@ def summary(ledger: pl.DataFrame) -> dict[str, int]:
     }
 
 
+def _test_note(r: dict) -> str:
+    parts = []
+    if r["test"]:
+        parts.append(f"*test:* {r['test']}")
+    if r["note"]:
+        parts.append(f"*note:* {r['note']}")
+    return "; ".join(parts)
+
+
 def _mark(v: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "—"}[v]
 
@@ -1629,8 +1635,8 @@ def ledger_markdown(ledger: pl.DataFrame, ctx: Context) -> str:
             )
             .alias("ours"),
             pl.col("consistent").map_elements(_mark, return_dtype=pl.String, skip_nulls=False),
-            pl.concat_str([pl.col("test"), pl.col("note")], separator=". ", ignore_nulls=True)
-            .str.strip_chars(". ")
+            pl.struct("test", "note")
+            .map_elements(_test_note, return_dtype=pl.String)
             .alias("test / note"),
         )
         lines += [markdown_table(view), ""]
