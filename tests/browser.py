@@ -148,6 +148,7 @@ def check_pages(
     screenshot_dir: Path,
     settle: float = 3.0,
     actions: dict[str, list[str]] | None = None,
+    full_page: bool = False,
 ) -> list[PageCheck]:
     """Open each page in one headless Chromium (fresh profile), wait for it to load and settle,
     run the page's ``actions`` (JavaScript snippets by page file name, e.g. a click, each
@@ -226,7 +227,20 @@ def check_pages(
                 session=session,
             )["result"]["value"]
             title, text = json.loads(info)
-            shot = pipe.send("Page.captureScreenshot", {"format": "png"}, session=session)
+            params = {"format": "png"}
+            if full_page:  # the whole page, up to 12,000 CSS pixels tall
+                size = pipe.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
+                params |= {
+                    "captureBeyondViewport": True,
+                    "clip": {
+                        "x": 0,
+                        "y": 0,
+                        "width": size["width"],
+                        "height": min(size["height"], 12000),
+                        "scale": 1,
+                    },
+                }
+            shot = pipe.send("Page.captureScreenshot", params, session=session)
             png = screenshot_dir / (Path(page).stem + ".png")
             png.write_bytes(base64.b64decode(shot["data"]))
             results.append(

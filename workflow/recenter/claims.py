@@ -73,8 +73,6 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "ci_low": ("ci_low",),
         "ci_high": ("ci_high",),
         "stage": ("stage",),
-        # cluster-aware p-value if a stage adds one (infer-stats), else none
-        "p": ("p_cluster", "p_value", "p"),
     },
     "kappa_groups": {
         "group": ("group",),
