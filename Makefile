@@ -2,6 +2,9 @@
 #   make reproduce   set up .venv from requirements.lock (+ requirements-embedding.lock), then
 #                    snakemake --cores 8 (simulated default)
 #   make test        set up .venv the same way, then every quality gate and the test suite
+# and, after them:
+#   make report      build the study (STUDY=simulated by default), then write
+#                    results/$(STUDY)/report.html with snakemake --report
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +15,10 @@ EMBEDDING ?= 1
 LOCKS := requirements.lock $(if $(filter 1,$(EMBEDDING)),requirements-embedding.lock)
 STAMP := $(VENV)/.installed-embedding$(EMBEDDING)
 
-.PHONY: setup reproduce test lint format bench-scale
+STUDY ?= simulated
+CORES ?= 8
+
+.PHONY: setup reproduce test lint format report bench-scale
 .DEFAULT_GOAL := reproduce
 
 $(STAMP): requirements.lock requirements-embedding.lock pyproject.toml
@@ -26,6 +32,11 @@ setup: $(STAMP)
 
 reproduce: $(STAMP)
 	$(BIN)/snakemake --cores 8
+
+# The provenance page is re-made so that it names the current git revision.
+report: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --config study=$(STUDY) --forcerun provenance
+	$(BIN)/snakemake --cores 1 --config study=$(STUDY) --report results/$(STUDY)/report.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check workflow tests bench

@@ -2,6 +2,7 @@
 # (arXiv 2606.06614). Run: snakemake --cores 8   (study chosen in config/config.yaml)
 from snakemake.utils import min_version
 
+from recenter import paper
 from recenter.config import check_config
 
 min_version("9.0")
@@ -14,6 +15,9 @@ report: "workflow/report/workflow.rst"
 
 
 check_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
+# The paper's values as it prints them (workflow/resources/paper_values.yaml), for the report
+# captions ({{ snakemake.config["paper"]["s2.kappa_human_human"] }}); not a setting.
+config["paper"] = paper.texts()
 
 
 wildcard_constraints:
@@ -28,6 +32,7 @@ include: "workflow/rules/stage1.smk"
 include: "workflow/rules/stage2.smk"
 include: "workflow/rules/stage3.smk"
 include: "workflow/rules/notebooks.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:

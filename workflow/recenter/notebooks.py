@@ -30,6 +30,28 @@ def _strip_volatile(nb) -> None:
                     output["execution_count"] = None
 
 
+#: The lab template without the scripts it loads from a CDN (require.js, MathJax, mermaid): the
+#: HTML is read offline (and the notebooks show no math or diagrams), and a page that tries to
+#: fetch them offline logs errors in the browser console.
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def html_exporter():
+    """nbconvert's HTML exporter (lab template) whose pages load nothing from the network."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"offline.html.j2": _OFFLINE_TEMPLATE})],
+        template_file="offline.html.j2",
+    )
+
+
 def execute_notebook(
     source: str | Path, ipynb_out: str | Path, html_out: str | Path, parameters: dict[str, Any]
 ) -> None:
@@ -37,7 +59,6 @@ def execute_notebook(
     write the executed notebook and its HTML rendering atomically."""
     import nbformat
     import papermill
-    from nbconvert import HTMLExporter
 
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / "executed.ipynb"
@@ -53,5 +74,5 @@ def execute_notebook(
         nb = nbformat.read(executed, as_version=4)
     _strip_volatile(nb)
     atomic_write_text(ipynb_out, nbformat.writes(nb) + "\n")
-    html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    html, _ = html_exporter().from_notebook_node(nb)
     atomic_write_text(html_out, html)

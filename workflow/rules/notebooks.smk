@@ -2,7 +2,17 @@
 # results/<study>/notebooks/<name>.html (or .ipynb) without running anything.
 register_notebook(
     "00_study_overview",
-    lambda study: [study_db(study), f"{results_dir(study)}/skipped.csv"],
+    lambda study: [
+        study_db(study),
+        f"{results_dir(study)}/skipped.csv",
+        f"{results_dir(study)}/claims.csv",
+        f"{results_dir(study)}/figures/fig1_pipeline.png",
+    ]
+    + (
+        [f"{results_dir(study)}/figures/gaps_summary.png"]
+        if _gaps_summary_requires(study) is None
+        else []
+    ),
     requires=[],
 )
 
@@ -78,7 +88,12 @@ rule run_notebook:
         data=lambda wc: NOTEBOOKS[wc.notebook](wc.study),
     output:
         ipynb="results/{study}/notebooks/{notebook}.ipynb",
-        html="results/{study}/notebooks/{notebook}.html",
+        html=report(
+            "results/{study}/notebooks/{notebook}.html",
+            caption="../report/notebook.rst",
+            category="Notebooks",
+            labels={"notebook": "{notebook}"},
+        ),
     log:
         "logs/{study}/notebook_{notebook}.log",
     conda:

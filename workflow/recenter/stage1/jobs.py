@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from recenter import paper
 from recenter.outputs import atomic_write, write_table
 from recenter.stage1 import data, quality, verifiers
 from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
@@ -48,8 +49,10 @@ def shares_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
             "share = judgments with the label / all human judgments of the group's attributes "
             "(n_judgments). problematic = uncertain + rejected. Groups: each source dataset, "
             "then pooled real (is_real) and synthetic users, and all users; the last row is the "
-            "problematic share of real minus synthetic users (paper: +22 points; WildChat "
-            "acceptance about 58%). **Test of the gap (cluster level):** p_permutation permutes "
+            "problematic share of real minus synthetic users (paper: "
+            f"{paper.text('s1.problematic_gap_real_synthetic')}; WildChat acceptance about "
+            f"{paper.text('s1.wildchat_acceptance')}). **Test of the gap (cluster level):** "
+            "p_permutation permutes "
             "the real/synthetic label among users, each user keeping all its judgments (the "
             "label belongs to the user and a user's attributes are dependent), statistic = the "
             "gap itself, two-sided (`test` says exact or Monte Carlo and the seed). "
@@ -82,8 +85,12 @@ def failure_modes_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None
     notes = (
         "share = flagged attributes in the category / flagged attributes the labeler "
         "categorised (n_labelled); flagged = at least one annotator did not accept. Paper "
-        "(GPT-5.4, 1,225 flagged attributes): overgeneralization 53.9%, missing evidence "
-        "20.3%, task-context confusion 16.1%, not standalone 6.0%, other about 3.7%. "
+        f"(GPT-5.4, {paper.text('s1.flagged_attributes')} flagged attributes): "
+        f"overgeneralization {paper.text('s1.failure_overgeneralization')}, missing evidence "
+        f"{paper.text('s1.failure_missing_evidence')}, task-context confusion "
+        f"{paper.text('s1.failure_task_context_confusion')}, not standalone "
+        f"{paper.text('s1.failure_not_standalone')}, other about "
+        f"{paper.text('s1.failure_other')}. "
         + _boot_note(boot)
         + f"\n\nFlagged attributes: {len(flagged)}; with a category: {len(labelled)}. "
         f"Labels left out (attribute not flagged or never judged): {dropped}."
@@ -148,8 +155,10 @@ def verifier_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> No
             REFERENCE_NOTE + " Every verifier file models/verifier/<kind>/<system>.jsonl, on "
             "the attributes that have both a prediction and a human label (n); positive class = "
             "problematic. prompt_variant comes from a `_basic`/`_optimized` suffix of the "
-            "system name. Paper: RoBERTa F1 0.726, best LLM (Claude, optimized) 0.630, Gemma "
-            "recall 0.562 -> 0.877 with the optimized prompt. "
+            f"system name. Paper: RoBERTa F1 {paper.text('s1.verifier_roberta_f1')}, best LLM "
+            f"(Claude, optimized) {paper.text('s1.verifier_best_llm_f1')}, Gemma recall "
+            f"{paper.text('s1.verifier_gemma_recall_basic')} -> "
+            f"{paper.text('s1.verifier_gemma_recall_optimized')} with the optimized prompt. "
             + CEILING_RULE.replace("positive", "problematic").replace("negative", "not problematic")
             + " "
             + _boot_note(boot)
@@ -215,8 +224,11 @@ def diversity_job(db: str, csv: str, md: str) -> None:
             "conversation being its user turns as a TF-IDF vector fitted on that dataset "
             "(scikit-learn's default TfidfVectorizer settings). distinct_2 = distinct word "
             "bigrams / all bigrams of the dataset's user turns (depends on corpus size). "
-            "Paper: WildChat filtered+sampled 0.737, PersonaLens 0.706, PrefEval 0.689, "
-            "WildChat uniform 0.656, CUPID 0.649 (not comparable: unknown metric). No interval."
+            f"Paper: WildChat filtered+sampled {paper.text('s1.diversity_wildchat_filtered')}, "
+            f"PersonaLens {paper.text('s1.diversity_personalens')}, PrefEval "
+            f"{paper.text('s1.diversity_prefeval')}, WildChat uniform "
+            f"{paper.text('s1.diversity_wildchat_uniform')}, CUPID "
+            f"{paper.text('s1.diversity_cupid')} (not comparable: unknown metric). No interval."
         ),
     )
 

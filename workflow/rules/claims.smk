@@ -1,0 +1,170 @@
+# The verdict layer: the claims ledger (claim by claim, does the paper hold on this study?),
+# the numbers for the text, the cross-stage gaps summary with its forest plot, Fig 1 with this
+# study's counts, the run's provenance, and one target rule per part of the paper:
+#   snakemake --cores 8 stage1 | stage2 | stage3 | claims
+include: "claims_common.smk"
+
+
+register_output(
+    "claims",
+    paths=lambda s: [
+        f"{results_dir(s)}/{n}"
+        for n in ("claims.csv", "claims.md", "numbers.json", "numbers.tex")
+    ],
+    requires=[],
+)
+register_output(
+    "gaps_summary",
+    paths=lambda s: [f"{results_dir(s)}/tables/gaps_summary.{e}" for e in ("csv", "md")]
+    + [f"{results_dir(s)}/figures/gaps_summary.{e}" for e in CLAIMS_FIGURE_EXT],
+    requires=_gaps_summary_requires,
+)
+register_output(
+    "fig1_pipeline",
+    paths=lambda s: [
+        f"{results_dir(s)}/figures/fig1_pipeline.{e}" for e in CLAIMS_FIGURE_EXT
+    ],
+    requires=[],
+)
+register_output(
+    "provenance",
+    paths=lambda s: [f"{results_dir(s)}/provenance.md"],
+    requires=[],
+)
+
+
+rule claims_ledger:
+    input:
+        unpack(_claims_input),
+    output:
+        csv=report(
+            "results/{study}/claims.csv",
+            caption="../report/claims.rst",
+            category="Claims ledger",
+        ),
+        md=report(
+            "results/{study}/claims.md",
+            caption="../report/claims.rst",
+            category="Claims ledger",
+        ),
+        json="results/{study}/numbers.json",
+        tex=report(
+            "results/{study}/numbers.tex",
+            caption="../report/numbers.rst",
+            category="Claims ledger",
+        ),
+    log:
+        "logs/{study}/claims_ledger.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        confidence=config["bootstrap"]["confidence"],
+        study=lambda wc: wc.study,
+    script:
+        "../scripts/claims_ledger.py"
+
+
+rule gaps_summary:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        parts=lambda wc: gaps_tables(wc.study),
+        paper=PAPER_VALUES,
+    output:
+        csv=report(
+            "results/{study}/tables/gaps_summary.csv",
+            caption="../report/gaps_summary.rst",
+            category="Claims ledger",
+        ),
+        md="results/{study}/tables/gaps_summary.md",
+    log:
+        "logs/{study}/gaps_summary.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        confidence=config["bootstrap"]["confidence"],
+    script:
+        "../scripts/gaps_summary.py"
+
+
+rule gaps_summary_figure:
+    input:
+        table="results/{study}/tables/gaps_summary.csv",
+    output:
+        spec="results/{study}/figures/gaps_summary.vl.json",
+        png=report(
+            "results/{study}/figures/gaps_summary.png",
+            caption="../report/gaps_summary_figure.rst",
+            category="Claims ledger",
+        ),
+        svg="results/{study}/figures/gaps_summary.svg",
+    log:
+        "logs/{study}/gaps_summary_figure.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        confidence=config["bootstrap"]["confidence"],
+    script:
+        "../scripts/gaps_summary_figure.py"
+
+
+rule fig1_pipeline:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: raw_paths(wc.study, "*.jsonl"),
+    output:
+        spec="results/{study}/figures/fig1_pipeline.vl.json",
+        png=report(
+            "results/{study}/figures/fig1_pipeline.png",
+            caption="../report/fig1_pipeline.rst",
+            category="Claims ledger",
+        ),
+        svg="results/{study}/figures/fig1_pipeline.svg",
+    log:
+        "logs/{study}/fig1_pipeline.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        study=lambda wc: wc.study,
+    script:
+        "../scripts/fig1_pipeline.py"
+
+
+rule provenance:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: raw_paths(wc.study, "*.jsonl"),
+    output:
+        md=report(
+            "results/{study}/provenance.md",
+            caption="../report/provenance.rst",
+            category="Data",
+        ),
+    log:
+        "logs/{study}/provenance.log",
+    conda:
+        "../envs/recenter.yaml"
+    params:
+        config=lambda wc: {k: v for k, v in config.items() if k != "paper"},
+        repo=workflow.basedir,
+    script:
+        "../scripts/provenance.py"
+
+
+rule stage1:
+    input:
+        lambda wc: group_targets("stage1"),
+
+
+rule stage2:
+    input:
+        lambda wc: group_targets("stage2"),
+
+
+rule stage3:
+    input:
+        lambda wc: group_targets("stage3"),
+
+
+rule claims:
+    input:
+        lambda wc: group_targets("claims"),
