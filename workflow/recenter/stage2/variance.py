@@ -5,11 +5,11 @@ the annotator and what is left.
 Decomposition [ours]: the linear probability scale (votes 0/1), by a moment (ANOVA-type)
 estimator: votes are centred by annotator; a level's component is the mean product of centred
 votes that share the level and nothing below it, net of the levels above (users > attribute x
-pair, crossed within the user > item > residual). A REML mixed model of the paper-scale
-study's votes with ~130 variance-component columns per user took 10 minutes for one fit here,
-too slow to bootstrap; on the default simulated study (generator v2) the moment estimates differed from that
-REML fit by at most 0.0017 in any component (measured once by hand; the Stage-3 REML-vs-moments
-agreement is tested in tests/test_variance.py).
+pair, crossed within the user > item > residual). A REML mixed model of the paper-scale study's
+votes with ~130 variance-component columns per user took 10 minutes for one fit here, too slow
+to bootstrap; on the default simulated study (generator v2) the moment estimates differed from
+that REML fit by at most 0.0017 in any component (measured once by hand; the Stage-3 REML-vs-
+moments agreement is tested in tests/test_variance.py).
 Intervals: percentile cluster bootstrap over users (an attribute appears in each of its user's
 pairs, so users are the independent groups).
 """
