@@ -433,8 +433,20 @@ def failures(rates: pl.DataFrame, coverage: pl.DataFrame) -> list[str]:
     out = []
     for r in rates.iter_rows(named=True):
         if "reported" in r["test"] and "unreliable" not in r["test"]:
-            if not BAND[0] <= r["rejection_rate"] <= BAND[1]:
-                out.append(f"{r['test']}: rejection rate {r['rejection_rate']:.3f}")
+            rate = r["rejection_rate"]
+            if "exact permutation" in r["test"]:
+                # 5 models: the attainable sizes at or below .05 are 2/120 (two-sided) and
+                # 5/120 (one-sided); the test cannot reach the band, it must not exceed them
+                level = 2 / 120 if "two-sided" in r["test"] else 5 / 120
+                if rate > level + 3 * np.sqrt(level * (1 - level) / r["n_sim"]):
+                    out.append(f"{r['test']}: rejection rate {rate:.3f} > attainable {level:.3f}")
+                else:
+                    print(
+                        f"below the band by construction (5 models, attainable size "
+                        f"{level:.3f}): {r['test']} {rate:.3f}"
+                    )
+            elif not BAND[0] <= rate <= BAND[1]:
+                out.append(f"{r['test']}: rejection rate {rate:.3f}")
     for r in coverage.iter_rows(named=True):
         if "old" not in r["interval"] and r["coverage"] < MIN_COVERAGE:
             out.append(f"{r['interval']}: coverage {r['coverage']:.3f}")

@@ -760,3 +760,28 @@ def test_invalid_utf8_in_an_export_file_names_file_and_line(export: Path) -> Non
     path.write_bytes(b"\n".join(lines))
     with pytest.raises(at.ExportError, match=rf"{ANN}_task1.jsonl, line 2: .*not valid UTF-8"):
         at.convert(export, "mini")
+
+
+def test_every_bad_record_of_an_export_is_reported_not_only_the_first(export: Path) -> None:
+    edits = [
+        ("relevance_task3/prov_model-x.jsonl", 2, lambda r: r["items"][0].pop("attribute")),
+        ("relevance_debug/Cy_task3.jsonl", 1, lambda r: r.update(user_id=U2)),
+        ("relevance_task5/prov_model-x.jsonl", 2, lambda r: r.update(prompt_index=7)),
+    ]
+    for rel, line, edit in edits:
+        recs = _read(export / rel)
+        edit(recs[line - 1])
+        _write(export / rel, recs)
+    path = export / "annotations_v0" / f"{BOB}_task2.jsonl"
+    path.write_text(path.read_text(encoding="utf-8") + '{"index": 1,}\n', encoding="utf-8")
+    n_bob = len(path.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(at.ExportError) as err:
+        at.convert(export, "mini")
+    got = {(p.path, p.line, p.field) for p in err.value.problems}
+    assert got >= {
+        ("relevance_task3/prov_model-x.jsonl", 2, "items[0].attribute"),
+        ("relevance_debug/Cy_task3.jsonl", 1, "user_id"),
+        ("relevance_task5/prov_model-x.jsonl", 2, "prompt_index"),
+        (f"annotations_v0/{BOB}_task2.jsonl", n_bob, None),
+    }, got
+    assert len(str(err.value).splitlines()) == len(err.value.problems)

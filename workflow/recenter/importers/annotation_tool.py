@@ -17,8 +17,10 @@ when the Snakemake DAG is built); :func:`convert` reads and checks every record 
 the studies in memory; :func:`write_studies` writes them (file by file, atomically). The
 Snakemake rules (``workflow/rules/import.smk``) convert each final-round LLM vote file in its
 own job (:func:`final_vote_files`, :func:`convert_final_vote_file`). A record that cannot be
-mapped raises :class:`ExportError` naming the export file, the line and the field; the skips
-the README documents are counted in :class:`Counts` instead.
+mapped is an :class:`ExportError` naming the export file, the line and the field; :func:`convert`
+goes on with the next record and raises them together (up to
+:data:`recenter.errors.MAX_PROBLEMS`, ``problems`` lists them). The skips the README documents
+are counted in :class:`Counts` instead.
 
 Privacy: annotator names and Prolific ids never leave this module. Each raw name becomes
 ``H<k>``, ``k`` its rank in the sorted list of every annotator name of the export; the
@@ -33,12 +35,14 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from recenter import layout
-from recenter.errors import LocatedError
+from recenter.errors import LocatedError, Problems
 
 #: Sub-folders of an export, relative to its root.
 LLM_PILOT_DIR = "relevance_task3"
@@ -123,6 +127,31 @@ class Counts:
 # ---- reading ------------------------------------------------------------------------------
 
 
+#: The collector of the conversion running in this context (None: raise at the first problem).
+_PROBLEMS: ContextVar[Problems | None] = ContextVar("import_problems", default=None)
+
+
+@contextmanager
+def _collecting() -> Iterator[None]:
+    """Around the conversion of one record: an ExportError is added to the active collector
+    (and the record skipped) instead of stopping the import, so that one run reports every
+    bad record (up to the limit). Without a collector the error propagates."""
+    try:
+        yield
+    except ExportError as exc:
+        problems = _PROBLEMS.get()
+        if problems is None:
+            raise
+        problems.add(exc)
+
+
+def _refuse(err: ExportError) -> None:
+    problems = _PROBLEMS.get()
+    if problems is None:
+        raise err
+    problems.add(err)
+
+
 def read_jsonl(path: Path, display: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) of a JSON Lines file; blank lines and a leading UTF-8
     byte-order mark are ignored."""
@@ -131,21 +160,26 @@ def read_jsonl(path: Path, display: str) -> Iterator[tuple[int, dict[str, Any]]]
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ExportError(
-                display,
-                lineno,
-                None,
-                f"bytes {raw[exc.start : exc.start + 4]!r} at byte {exc.start + 1} of the line "
-                "are not valid UTF-8; expected a UTF-8 encoded file",
-            ) from None
+            _refuse(
+                ExportError(
+                    display,
+                    lineno,
+                    None,
+                    f"bytes {raw[exc.start : exc.start + 4]!r} at byte {exc.start + 1} of the "
+                    "line are not valid UTF-8; expected a UTF-8 encoded file",
+                )
+            )
+            continue
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ExportError(display, lineno, None, f"not valid JSON ({exc.msg})") from None
+            _refuse(ExportError(display, lineno, None, f"not valid JSON ({exc.msg})"))
+            continue
         if not isinstance(record, dict):
-            raise ExportError(display, lineno, None, "expected a JSON object")
+            _refuse(ExportError(display, lineno, None, "expected a JSON object"))
+            continue
         yield lineno, record
 
 
@@ -587,37 +621,40 @@ def _pilot_stage1(
     n_attrs: dict[int, tuple[int, Where]] = {}
     for af in files.of_task("1"):
         for index, (where, rec) in sorted(_latest_by_index(af, counts, st.name).items()):
-            if not _not_flagged(rec, where, counts, st.name):
-                continue
-            judgments = as_list(get(rec, "attr_judgments", where), where, "attr_judgments")
-            if index in n_attrs and n_attrs[index][0] != len(judgments):
-                n, first = n_attrs[index]
-                raise where.error(
-                    "attr_judgments",
-                    f"{len(judgments)} judgments for user {index}, but {n} in {first.path} line "
-                    f"{first.line}: cannot align them by position",
-                )
-            n_attrs.setdefault(index, (len(judgments), where))
-            user = f"pilot-user-{index}"
-            for pos, j in enumerate(judgments):
-                name = f"attr_judgments[{pos}].judgment"
-                raw = get(
-                    as_dict(j, where, name), "judgment", where, prefix=f"attr_judgments[{pos}]."
-                )
-                if raw is None:
-                    counts.add(st.name, "task1_null_judgment")
+            with _collecting():
+                if not _not_flagged(rec, where, counts, st.name):
                     continue
-                if raw not in TASK1_LABELS:
+                judgments = as_list(get(rec, "attr_judgments", where), where, "attr_judgments")
+                if index in n_attrs and n_attrs[index][0] != len(judgments):
+                    n, first = n_attrs[index]
                     raise where.error(
-                        name, f"expected one of {sorted(TASK1_LABELS)} or null, got {raw!r}"
+                        "attr_judgments",
+                        f"{len(judgments)} judgments for user {index}, but {n} in {first.path} "
+                        f"line {first.line}: cannot align them by position",
                     )
-                attr = f"{user}-attr-{pos:02d}"
-                rec_out = {
-                    "attribute_id": attr,
-                    "annotator_id": alias[af.name],
-                    "label": TASK1_LABELS[raw],
-                }
-                st.put("attribute_judgments.jsonl", (attr, alias[af.name]), rec_out, where, name)
+                n_attrs.setdefault(index, (len(judgments), where))
+                user = f"pilot-user-{index}"
+                for pos, j in enumerate(judgments):
+                    name = f"attr_judgments[{pos}].judgment"
+                    raw = get(
+                        as_dict(j, where, name), "judgment", where, prefix=f"attr_judgments[{pos}]."
+                    )
+                    if raw is None:
+                        counts.add(st.name, "task1_null_judgment")
+                        continue
+                    if raw not in TASK1_LABELS:
+                        raise where.error(
+                            name, f"expected one of {sorted(TASK1_LABELS)} or null, got {raw!r}"
+                        )
+                    attr = f"{user}-attr-{pos:02d}"
+                    rec_out = {
+                        "attribute_id": attr,
+                        "annotator_id": alias[af.name],
+                        "label": TASK1_LABELS[raw],
+                    }
+                    st.put(
+                        "attribute_judgments.jsonl", (attr, alias[af.name]), rec_out, where, name
+                    )
     for index, (n, where) in sorted(n_attrs.items()):
         user = f"pilot-user-{index}"
         st.put(
@@ -665,44 +702,49 @@ def _human_votes(
     records = [(k, v, False) for k, v in sorted(task3.items())]
     records += [(k, v, True) for k, v in sorted(task2.items())]
     for (name, index), (where, rec), is_task2 in records:
-        if not _not_flagged(rec, where, counts, study):
-            continue
-        user = as_str(get(rec, "user_id", where), where, "user_id")
-        p = rec.get("prompt_index")
-        samples.note(index, user, None if p is None else as_int(p, where, "prompt_index"), where)
-        if is_task2:
-            counts.add(study, "task2_fallback_record")
-        elif str(rec.get("note", "")).rstrip().endswith(CONVERTED_NOTE):
-            counts.add(study, "task3_converted_record")
-        judgments = as_list(get(rec, "relevance_judgments", where), where, "relevance_judgments")
-        for pos, j in enumerate(judgments):
-            fname = f"relevance_judgments[{pos}]"
-            j = as_dict(j, where, fname)
-            text = as_str(
-                get(j, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+        with _collecting():
+            if not _not_flagged(rec, where, counts, study):
+                continue
+            user = as_str(get(rec, "user_id", where), where, "user_id")
+            p = rec.get("prompt_index")
+            samples.note(
+                index, user, None if p is None else as_int(p, where, "prompt_index"), where
             )
             if is_task2:
-                rating = get(j, "rating", where, prefix=fname + ".")
-                if rating == TASK2_UNRATED:
-                    counts.add(study, "task2_unrated_attribute")
-                    continue
-                if rating not in TASK2_RELEVANT:
-                    raise where.error(
-                        fname + ".rating",
-                        f"expected one of {sorted(TASK2_RELEVANT)} or 'none', got {rating!r}",
-                    )
-                relevant = TASK2_RELEVANT[rating]
-            else:
-                relevant = as_bool(
-                    get(j, "relevant", where, prefix=fname + "."),
-                    where,
-                    fname + ".relevant",
-                    nullable=True,
+                counts.add(study, "task2_fallback_record")
+            elif str(rec.get("note", "")).rstrip().endswith(CONVERTED_NOTE):
+                counts.add(study, "task3_converted_record")
+            judgments = as_list(
+                get(rec, "relevance_judgments", where), where, "relevance_judgments"
+            )
+            for pos, j in enumerate(judgments):
+                fname = f"relevance_judgments[{pos}]"
+                j = as_dict(j, where, fname)
+                text = as_str(
+                    get(j, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
                 )
-                if relevant is None:
-                    counts.add(study, "task3_null_vote")
-                    continue
-            votes.append((index, text, alias[name], relevant, where))
+                if is_task2:
+                    rating = get(j, "rating", where, prefix=fname + ".")
+                    if rating == TASK2_UNRATED:
+                        counts.add(study, "task2_unrated_attribute")
+                        continue
+                    if rating not in TASK2_RELEVANT:
+                        raise where.error(
+                            fname + ".rating",
+                            f"expected one of {sorted(TASK2_RELEVANT)} or 'none', got {rating!r}",
+                        )
+                    relevant = TASK2_RELEVANT[rating]
+                else:
+                    relevant = as_bool(
+                        get(j, "relevant", where, prefix=fname + "."),
+                        where,
+                        fname + ".relevant",
+                        nullable=True,
+                    )
+                    if relevant is None:
+                        counts.add(study, "task3_null_vote")
+                        continue
+                votes.append((index, text, alias[name], relevant, where))
     return votes
 
 
@@ -712,27 +754,30 @@ def _llm_votes(
     """(sample, text, relevant, where) of one pilot LLM vote file; notes its samples."""
     out = []
     for lineno, rec in read_jsonl(root / rel, rel):
-        where = Where(rel, lineno)
-        index = as_int(get(rec, "sample_index", where), where, "sample_index")
-        user = as_str(get(rec, "user_id", where), where, "user_id")
-        p = rec.get("prompt_index")
-        samples.note(index, user, None if p is None else as_int(p, where, "prompt_index"), where)
-        for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
-            fname = f"items[{pos}]"
-            it = as_dict(it, where, fname)
-            text = as_str(
-                get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+        with _collecting():
+            where = Where(rel, lineno)
+            index = as_int(get(rec, "sample_index", where), where, "sample_index")
+            user = as_str(get(rec, "user_id", where), where, "user_id")
+            p = rec.get("prompt_index")
+            samples.note(
+                index, user, None if p is None else as_int(p, where, "prompt_index"), where
             )
-            relevant = as_bool(
-                get(it, "relevant", where, prefix=fname + "."),
-                where,
-                fname + ".relevant",
-                nullable=True,
-            )
-            if relevant is None:
-                counts.add(study, "llm_null_vote")
-                continue
-            out.append((index, text, relevant, where))
+            for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
+                fname = f"items[{pos}]"
+                it = as_dict(it, where, fname)
+                text = as_str(
+                    get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+                )
+                relevant = as_bool(
+                    get(it, "relevant", where, prefix=fname + "."),
+                    where,
+                    fname + ".relevant",
+                    nullable=True,
+                )
+                if relevant is None:
+                    counts.add(study, "llm_null_vote")
+                    continue
+                out.append((index, text, relevant, where))
     return out
 
 
@@ -999,34 +1044,35 @@ def _final_llm_file(
     name = st.name
     out = layout.ModelFile("relevance", "llm", system).relpath
     for lineno, rec in read_jsonl(files.root / rel, rel):
-        where = Where(rel, lineno)
-        index = as_int(get(rec, "sample_index", where), where, "sample_index")
-        s = samples.get(index)
-        if s is None:
-            raise where.error("sample_index", f"sample {index} is not in {TASK5_ITEMS}")
-        if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
-            raise where.error("user_id", f"differs from sample {index} in {TASK5_ITEMS}")
-        p = rec.get("prompt_index")
-        if p is not None and as_int(p, where, "prompt_index") != s.prompt_index:
-            raise where.error("prompt_index", f"differs from sample {index} in {TASK5_ITEMS}")
-        for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
-            fname = f"items[{pos}]"
-            it = as_dict(it, where, fname)
-            text = as_str(
-                get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
-            )
-            _resolve(s, text, where, fname + ".attribute", index)
-            relevant = as_bool(
-                get(it, "relevant", where, prefix=fname + "."),
-                where,
-                fname + ".relevant",
-                nullable=True,
-            )
-            if relevant is None:
-                counts.add(name, "llm_null_vote")
-                continue
-            rec_out = {"item_id": item_id(index, text), "relevant": relevant, "score": None}
-            _put_vote(st, out, "", rec_out, where, counts)
+        with _collecting():
+            where = Where(rel, lineno)
+            index = as_int(get(rec, "sample_index", where), where, "sample_index")
+            s = samples.get(index)
+            if s is None:
+                raise where.error("sample_index", f"sample {index} is not in {TASK5_ITEMS}")
+            if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
+                raise where.error("user_id", f"differs from sample {index} in {TASK5_ITEMS}")
+            p = rec.get("prompt_index")
+            if p is not None and as_int(p, where, "prompt_index") != s.prompt_index:
+                raise where.error("prompt_index", f"differs from sample {index} in {TASK5_ITEMS}")
+            for pos, it in enumerate(as_list(get(rec, "items", where), where, "items")):
+                fname = f"items[{pos}]"
+                it = as_dict(it, where, fname)
+                text = as_str(
+                    get(it, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+                )
+                _resolve(s, text, where, fname + ".attribute", index)
+                relevant = as_bool(
+                    get(it, "relevant", where, prefix=fname + "."),
+                    where,
+                    fname + ".relevant",
+                    nullable=True,
+                )
+                if relevant is None:
+                    counts.add(name, "llm_null_vote")
+                    continue
+                rec_out = {"item_id": item_id(index, text), "relevant": relevant, "score": None}
+                _put_vote(st, out, "", rec_out, where, counts)
     return out
 
 
@@ -1051,78 +1097,90 @@ def convert_final(
 
     for rel in files.ground_truth:
         for lineno, rec in read_jsonl(files.root / rel, rel):
-            where = Where(rel, lineno)
-            pid = as_str(get(rec, "prompt_id", where), where, "prompt_id")
-            s = _pair_sample(by_pair, pid, where)
-            if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
-                raise where.error("user_id", f"differs from prompt_id {pid!r}")
-            counts.add(name, "eval_response_not_imported")
-            for pos, a in enumerate(
-                as_list(get(rec, "profile_attributes", where), where, "profile_attributes")
-            ):
-                fname = f"profile_attributes[{pos}]"
-                a = as_dict(a, where, fname)
-                text = as_str(
-                    get(a, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
-                )
-                _resolve(s, text, where, fname + ".attribute", s.index)
-                gt = as_bool(
-                    get(a, "ground_truth", where, prefix=fname + "."),
-                    where,
-                    fname + ".ground_truth",
-                    nullable=True,
-                )
-                if gt is None:
-                    counts.add(name, "ground_truth_null")
-                    continue
-                rec_out = {
-                    "item_id": item_id(s.index, text),
-                    "annotator_id": CONSENSUS_RATER,
-                    "relevant": gt,
-                }
-                _put_vote(st, "relevance_judgments.jsonl", "annotator_id", rec_out, where, counts)
+            with _collecting():
+                where = Where(rel, lineno)
+                pid = as_str(get(rec, "prompt_id", where), where, "prompt_id")
+                s = _pair_sample(by_pair, pid, where)
+                if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
+                    raise where.error("user_id", f"differs from prompt_id {pid!r}")
+                counts.add(name, "eval_response_not_imported")
+                for pos, a in enumerate(
+                    as_list(get(rec, "profile_attributes", where), where, "profile_attributes")
+                ):
+                    fname = f"profile_attributes[{pos}]"
+                    a = as_dict(a, where, fname)
+                    text = as_str(
+                        get(a, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+                    )
+                    _resolve(s, text, where, fname + ".attribute", s.index)
+                    gt = as_bool(
+                        get(a, "ground_truth", where, prefix=fname + "."),
+                        where,
+                        fname + ".ground_truth",
+                        nullable=True,
+                    )
+                    if gt is None:
+                        counts.add(name, "ground_truth_null")
+                        continue
+                    rec_out = {
+                        "item_id": item_id(s.index, text),
+                        "annotator_id": CONSENSUS_RATER,
+                        "relevant": gt,
+                    }
+                    _put_vote(
+                        st, "relevance_judgments.jsonl", "annotator_id", rec_out, where, counts
+                    )
 
     if files.task6_items:
         rel = files.task6_items
         for lineno, rec in read_jsonl(files.root / rel, rel):
-            where = Where(rel, lineno)
-            tag = as_str(get(rec, "model_tag", where), where, "model_tag")
-            pid = as_str(get(rec, "prompt_id", where), where, "prompt_id")
-            s = _pair_sample(by_pair, pid, where)
-            if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
-                raise where.error("user_id", f"differs from prompt_id {pid!r}")
-            ids = []
-            for pos, a in enumerate(as_list(get(rec, "attributes", where), where, "attributes")):
-                fname = f"attributes[{pos}]"
-                a = as_dict(a, where, fname)
-                text = as_str(
-                    get(a, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
-                )
-                aid = _resolve(s, text, where, fname + ".attribute", s.index)
-                if as_bool(
-                    get(a, "is_relevant", where, prefix=fname + "."), where, fname + ".is_relevant"
+            with _collecting():
+                where = Where(rel, lineno)
+                tag = as_str(get(rec, "model_tag", where), where, "model_tag")
+                pid = as_str(get(rec, "prompt_id", where), where, "prompt_id")
+                s = _pair_sample(by_pair, pid, where)
+                if as_str(get(rec, "user_id", where), where, "user_id") != s.user_id:
+                    raise where.error("user_id", f"differs from prompt_id {pid!r}")
+                ids = []
+                for pos, a in enumerate(
+                    as_list(get(rec, "attributes", where), where, "attributes")
                 ):
-                    if aid not in ids:
-                        ids.append(aid)
-            if not ids:
-                counts.add(name, "generator_no_relevant_attribute")
-                continue
-            rid = f"{tag}-s{s.index:03d}"
-            out = {
-                "response_item_id": rid,
-                "user_id": s.user_id,
-                "prompt_id": prompt_id(s.prompt_index),
-                "generic_response": as_str(
-                    get(rec, "response_no_context", where), where, "response_no_context"
-                ),
-                "personalized_response": as_str(
-                    get(rec, "response_personalized", where), where, "response_personalized"
-                ),
-                "attribute_ids": sorted(ids),
-            }
-            st.put(
-                layout.ModelFile("generator", None, tag).relpath, (rid,), out, where, "prompt_id"
-            )
+                    fname = f"attributes[{pos}]"
+                    a = as_dict(a, where, fname)
+                    text = as_str(
+                        get(a, "attribute", where, prefix=fname + "."), where, fname + ".attribute"
+                    )
+                    aid = _resolve(s, text, where, fname + ".attribute", s.index)
+                    if as_bool(
+                        get(a, "is_relevant", where, prefix=fname + "."),
+                        where,
+                        fname + ".is_relevant",
+                    ):
+                        if aid not in ids:
+                            ids.append(aid)
+                if not ids:
+                    counts.add(name, "generator_no_relevant_attribute")
+                    continue
+                rid = f"{tag}-s{s.index:03d}"
+                out = {
+                    "response_item_id": rid,
+                    "user_id": s.user_id,
+                    "prompt_id": prompt_id(s.prompt_index),
+                    "generic_response": as_str(
+                        get(rec, "response_no_context", where), where, "response_no_context"
+                    ),
+                    "personalized_response": as_str(
+                        get(rec, "response_personalized", where), where, "response_personalized"
+                    ),
+                    "attribute_ids": sorted(ids),
+                }
+                st.put(
+                    layout.ModelFile("generator", None, tag).relpath,
+                    (rid,),
+                    out,
+                    where,
+                    "prompt_id",
+                )
     return st
 
 
@@ -1193,6 +1251,23 @@ def convert(export_dir: str | os.PathLike, study: str, *, final_votes: bool = Tr
     :func:`final_vote_files`)."""
     files = discover(export_dir)
     expected = plan(Path(export_dir), study)
+    problems = Problems()
+    token = _PROBLEMS.set(problems)
+    try:
+        return _convert(files, expected, export_dir, study, final_votes=final_votes)
+    except ExportError as exc:
+        direct = len(exc.problems) == 1 and exc.problems[0] is exc
+        if not direct or not problems:
+            raise  # the collected problems, or the first and only one
+        problems.errors.append(exc)  # a problem outside a record, after collected ones
+        raise problems.combined() from None
+    finally:
+        _PROBLEMS.reset(token)
+
+
+def _convert(
+    files: ExportFiles, expected: dict, export_dir, study: str, *, final_votes: bool
+) -> ImportResult:
     counts = Counts()
     alias = pseudonyms(files)
     used = set(alias.values()) | {CONSENSUS_RATER}
@@ -1205,6 +1280,9 @@ def convert(export_dir: str | os.PathLike, study: str, *, final_votes: bool = Tr
         models = _model_files(files.llm_final, used)
         studies[final] = convert_final(files, final, counts, models, final_votes=final_votes)
         _stage3_human_files(files, counts, final)
+    collected = _PROBLEMS.get()
+    if collected is not None:
+        collected.check()  # every bad record; only then whether a file yields nothing
     skip = set() if final_votes else set(final_vote_files(export_dir, study))
     for name, st in studies.items():
         produced = {rel for rel, recs in st.files.items() if recs}
