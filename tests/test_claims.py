@@ -103,7 +103,8 @@ def test_kappa_rows_and_their_order(tmp_path: Path) -> None:
             "ci_high": [-0.11, 0.21],
         }
     )
-    led = claims.build_ledger(_ctx(tmp_path, {"kappa_groups": groups, "gaps_stage2": gaps}))
+    ctx = _ctx(tmp_path, {"kappa_groups": groups, "gaps_stage2": gaps}, counts={"s2_annotators": 3})
+    led = claims.build_ledger(ctx)
     got = dict(led.select("claim_id", "consistent").iter_rows())
     assert got["s2.kappa_human_human"] is True  # 0.426 in [0.40, 0.46]
     assert got["s2.kappa_llm_llm"] is False  # 0.597 below [0.600, 0.62]
@@ -239,3 +240,38 @@ def test_unknown_status_is_never_called_consistent(tmp_path: Path) -> None:
     led = claims.build_ledger(_ctx(tmp_path, {"stage1_agreement": agree}), {pv.id: replace(pv)})
     assert led.row(0, named=True)["consistent"] is None
     assert led.row(0, named=True)["value"] == pytest.approx(0.4)
+
+
+def test_one_human_rater_cannot_check_statistics_over_annotators(tmp_path: Path) -> None:
+    """An export with only the consensus label as Stage-2 'human' rater (the authors' final
+    round) cannot check the mean LLM-human kappa or the annotators' mean rate."""
+    groups = pl.DataFrame(
+        {
+            "group": ["llm_human"],
+            "statistic": ["mean pairwise Cohen's kappa"],
+            "estimate": [0.30],
+            "ci_low": [0.28],
+            "ci_high": [0.32],
+        }
+    )
+    rates = pl.DataFrame(
+        {
+            "rater": ["consensus"],
+            "rater_kind": ["human"],
+            "rate": [0.2],
+            "ci_low": [0.18],
+            "ci_high": [0.22],
+            "n": [100],
+            "n_relevant": [20],
+        }
+    )
+    for n, expect in ((1, None), (3, True)):
+        ctx = _ctx(
+            tmp_path / str(n),
+            {"kappa_groups": groups, "relevance_rates": rates},
+            counts={"s2_annotators": n},
+        )
+        got = dict(claims.build_ledger(ctx).select("claim_id", "consistent").iter_rows())
+        assert got["s2.kappa_llm_human"] is expect
+    row = claims.build_ledger(ctx).filter(pl.col("claim_id") == "s2.rate_humans").row(0, named=True)
+    assert row["consistent"] is None and "individual annotators" in row["note"]

@@ -439,6 +439,14 @@ def _attributes_per_user(ctx, pv):
     source = "study.duckdb: attributes / users with attributes"
     if users == 0:
         return not_supported("this study has no Stage-1 attributes", source)
+    paper_users = int(paper.value("s1.users"))
+    if ctx.data_kind == "real" and users < paper_users:
+        return not_supported(
+            f"this export holds {users} of the paper's {paper_users} users: the paper's mean "
+            "mixes real and synthetic users, a part of them cannot check it (ours shown)",
+            source,
+            attrs / users,
+        )
     return compare(pv, attrs / users, source=source, note=pv.note or "")
 
 
@@ -449,6 +457,14 @@ def _flagged(ctx, pv):
     judged = ctx.counts.get("s1_judged_attributes", 0)
     if judged == 0:
         return not_supported("this study has no Stage-1 judgments", source)
+    paper_attrs = int(paper.value("s1.attributes"))
+    if ctx.data_kind == "real" and judged < paper_attrs:
+        return not_supported(
+            f"this export holds {judged:,} of the paper's {paper_attrs:,} judged attributes: a "
+            f"part of the study cannot check the total ({n:,} flagged here)",
+            source,
+            n,
+        )
     ok = n == int(pv.value)
     note = (
         ""
@@ -776,12 +792,21 @@ def _kappa(ctx, pv):
     if sel.height == 0:
         return not_supported(f"no {_KAPPA[pv.id]} row", source)
     r = sel.row(0, named=True)
-    return compare(
-        pv,
-        r[column(frame, name, "estimate")],
-        r[column(frame, name, "ci_low")],
-        r[column(frame, name, "ci_high")],
+    est, lo, hi = (r[column(frame, name, c)] for c in ("estimate", "ci_low", "ci_high"))
+    if _KAPPA[pv.id] != "llm_llm" and ctx.counts.get("s2_annotators", 0) < 2:
+        return _one_human_rater(ctx, source, est, lo, hi)
+    return compare(pv, est, lo, hi, source)
+
+
+def _one_human_rater(ctx, source, est=None, lo=None, hi=None) -> Outcome:
+    n = ctx.counts.get("s2_annotators", 0)
+    return not_supported(
+        f"this study has {n} human Stage-2 rater{'' if n == 1 else 's'} (e.g. only the "
+        "consensus label): the paper's statistic is over individual annotators (ours shown)",
         source,
+        est,
+        lo,
+        hi,
     )
 
 
@@ -830,6 +855,8 @@ def _rate_humans(ctx, pv):
     source = f"tables/{name}.csv: mean of the human annotators' rates"
     if hum.height == 0:
         return not_supported("no human annotator", source)
+    if hum.height < 2:
+        return _one_human_rater(ctx, source, hum[est].mean())
     return compare(
         pv,
         hum[est].mean(),
