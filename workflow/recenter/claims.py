@@ -436,6 +436,49 @@ def _design_count(ctx: Context, pv: paper.PaperValue) -> Outcome:
     return Outcome(float(n), None, None, ok, "same count", note, source)
 
 
+#: The paper's selection rules for real users: the fewest a real user of the study has.
+_SELECTION_MINIMA = {
+    "s1.min_conversations": ("s1_real_min_conversations", "conversations"),
+    "s1.min_turns": ("s1_real_min_turns", "turns (messages of all conversations)"),
+}
+
+
+@check(*_SELECTION_MINIMA)
+def _selection_minimum(ctx: Context, pv: paper.PaperValue) -> Outcome:
+    key, what = _SELECTION_MINIMA[pv.id]
+    source = f"study.duckdb: fewest {what} of a real user"
+    if ctx.counts.get("users_real", 0) == 0:
+        return not_supported("this study has no real users", source)
+    if ctx.counts.get("conversations", 0) == 0:
+        return not_supported("this study has no conversations", source)
+    n, want = ctx.counts.get(key, 0), int(pv.value)
+    if ctx.data_kind == "real" and n < want:
+        return not_supported(
+            f"a real user here has only {n:,} {what}, below the paper's rule of {want:,}: the "
+            "export may hold a part of each user's conversations",
+            source,
+            n,
+        )
+    ok = n >= want
+    note = "" if ok else f"a real user has only {n:,} {what}"
+    return Outcome(
+        float(n), None, None, ok, "is every real user at or above the rule?", note, source
+    )
+
+
+@check("s2.profile_size")
+def _profile_size(ctx: Context, pv: paper.PaperValue) -> Outcome:
+    source = "study.duckdb: items per user-prompt pair of relevance_items"
+    if ctx.counts.get("s2_items", 0) == 0:
+        return not_supported("this study has no relevance items", source)
+    lo, hi = pv.value
+    n_min, n_max = ctx.counts.get("s2_pair_min_items", 0), ctx.counts.get("s2_pair_max_items", 0)
+    ok = lo <= n_min and n_max <= hi
+    note = f"pairs have {n_min:,} to {n_max:,} items (ci_low, ci_high: fewest and most)"
+    test = "are the fewest and the most items of a pair inside the paper's range?"
+    return Outcome(None, float(n_min), float(n_max), ok, test, note, source)
+
+
 @check("s1.attributes_per_user")
 def _attributes_per_user(ctx, pv):
     users, attrs = ctx.counts.get("users_with_attributes", 0), ctx.counts.get("attributes", 0)
@@ -1550,6 +1593,19 @@ def study_counts(con) -> dict[str, int]:
             "WHERE rater_kind = 'reward_model'"
         ),
     }
+    per_real = (
+        "SELECT min(n) FROM (SELECT u.user_id, count({what}) AS n FROM users u "
+        "LEFT JOIN conversations c USING (user_id) {join} WHERE u.is_real GROUP BY u.user_id)"
+    )
+    c["s1_real_min_conversations"] = one(per_real.format(what="c.conversation_id", join=""))
+    c["s1_real_min_turns"] = one(
+        per_real.format(
+            what="t.turn_index", join="LEFT JOIN conversation_turns t USING (conversation_id)"
+        )
+    )
+    pair_sizes = "(SELECT count(*) AS n FROM relevance_items GROUP BY user_id, prompt_id)"
+    c["s2_pair_min_items"] = one(f"SELECT min(n) FROM {pair_sizes}")
+    c["s2_pair_max_items"] = one(f"SELECT max(n) FROM {pair_sizes}")
     c["judgments_total"] = c["s1_judgments"] + c["s2_judgments"] + c["s3_judgments"]
     return c
 

@@ -65,9 +65,10 @@ class PaperValue:
 def parse_paper_text(text: str) -> float | tuple[float, float]:
     """The number a ``paper_text`` stands for, e.g. '12.5%' -> 0.125, '+7 points' -> 0.07,
     '1,234' -> 1234, '.123' -> 0.123, '−0.12' -> -0.12, '10–30%' -> (0.1, 0.3),
-    '4–5×' -> (4, 5), 'over 80%' -> 0.8. Used by the tests to check the file against itself."""
+    '4–5×' -> (4, 5), 'over 80%' -> 0.8, '≥3' -> 3. Used by the tests to check the file
+    against itself."""
     t = text.strip().replace("−", "-").replace(",", "")
-    t = re.sub(r"^(over|about|≈|~)\s*", "", t)
+    t = re.sub(r"^(over|about|≈|~|≥)\s*", "", t)
     scale = 1.0
     if t.endswith("%"):
         scale, t = 0.01, t[:-1]

@@ -6,6 +6,8 @@ design (paper.md) with fresh draws and its own ids, so every count is k times th
 
 from __future__ import annotations
 
+from recenter import paper
+
 #: Version of the generator; part of study.json's ``source`` and truth.json.
 GENERATOR_VERSION = "2.0.0"
 
@@ -25,20 +27,46 @@ HUMANS_S1 = ("S1-H1", "S1-H2", "S1-H3")
 HUMANS_S2 = ("H1", "H2", "H3")
 HUMANS_S3 = ("S3-H1", "S3-H2", "S3-H3")
 
-# ---- counts of one block (= the paper's design, paper.md) --------------------------------
-N_USERS = {"wildchat": 47, "cupid": 10, "prefeval": 10, "personalens": 10}
+# ---- counts of one block (= the paper's design, read from paper_values.yaml) --------------
+
+
+def _count(value_id: str) -> int:
+    """A design count the paper reports (workflow/resources/paper_values.yaml)."""
+    v = paper.value(value_id)
+    if not isinstance(v, float) or not v.is_integer():
+        raise ValueError(f"paper value {value_id!r} is not a whole count: {v!r}")
+    return int(v)
+
+
+def _share(total: int, parts: int, what: str) -> int:
+    """total / parts, which the paper's design makes a whole number."""
+    if total % parts:
+        raise ValueError(f"{what}: {total} does not split into {parts} equal parts")
+    return total // parts
+
+
+_N_REAL = _count("s1.users_real")
+#: the synthetic users come from three benchmarks, the same number from each
+_N_PER_BENCHMARK = _share(_count("s1.users") - _N_REAL, 3, "synthetic users per benchmark")
+N_USERS = {
+    "wildchat": _N_REAL,
+    "cupid": _N_PER_BENCHMARK,
+    "prefeval": _N_PER_BENCHMARK,
+    "personalens": _N_PER_BENCHMARK,
+}
 USER_PREFIX = {"wildchat": "wc", "cupid": "cupid", "prefeval": "prefeval", "personalens": "plens"}
-N_CONVERSATIONS = 550
-N_ATTRIBUTES = 1983
-N_PROMPTS = 41
-USERS_PER_PROMPT = 4
-N_PAIRS = N_PROMPTS * USERS_PER_PROMPT  # 164
-N_RELEVANCE_ITEMS = 3973
-PROFILE_MIN, PROFILE_MAX = 17, 42
-N_RESPONSE_ITEMS_PER_GENERATOR = 16  # 80 items over 5 generators
-N_RATED_UNITS = 367
-MIN_WILDCHAT_CONVERSATIONS = 3
-MIN_WILDCHAT_TURNS = 15
+N_CONVERSATIONS = _count("design.conversations")
+N_ATTRIBUTES = _count("s1.attributes")
+N_PROMPTS = _count("s2.prompts")
+N_PAIRS = _count("s2.pairs")
+USERS_PER_PROMPT = _share(N_PAIRS, N_PROMPTS, "users per prompt")
+N_RELEVANCE_ITEMS = _count("s2.items")
+PROFILE_MIN, PROFILE_MAX = (int(x) for x in paper.value("s2.profile_size"))
+#: every pair is answered by each of the five LLMs (one response item each)
+N_RESPONSE_ITEMS_PER_GENERATOR = _share(_count("s3.items"), len(LLMS), "response items")
+N_RATED_UNITS = _count("s3.units")
+MIN_WILDCHAT_CONVERSATIONS = _count("s1.min_conversations")
+MIN_WILDCHAT_TURNS = _count("s1.min_turns")
 
 # ---- text structure [ours] ----------------------------------------------------------------
 N_TOPIC_GROUPS = 6
@@ -51,8 +79,9 @@ STYLE_SHARE = 0.25
 def expected_attribute_weights() -> dict[str, float]:
     """Expected attributes per dataset in one block.
 
-    WildChat profiles are the Stage-2 profiles: 3,973 items over 164 pairs of 47 users, so a
-    WildChat user has 3,973 / 164 attributes on average; the other datasets share the rest.
+    WildChat profiles are the Stage-2 profiles: N_RELEVANCE_ITEMS items over N_PAIRS pairs of
+    the WildChat users, so a WildChat user has N_RELEVANCE_ITEMS / N_PAIRS attributes on
+    average; the other datasets share the rest.
     """
     wc = N_RELEVANCE_ITEMS / N_PAIRS * N_USERS["wildchat"]
     rest = (N_ATTRIBUTES - wc) / 3

@@ -97,7 +97,8 @@ def _fixed_total(rng, n: int, total: int, lo: int, hi: int, mean_sd: float) -> n
 
 
 def _profile_sizes(rng, appearances: np.ndarray) -> np.ndarray:
-    """WildChat profile sizes in [17, 42] with sum(appearances * size) = 3,973 exactly."""
+    """WildChat profile sizes in [PROFILE_MIN, PROFILE_MAX] with sum(appearances * size) =
+    N_RELEVANCE_ITEMS exactly."""
     lo, hi = design.PROFILE_MIN, design.PROFILE_MAX
     target = design.N_RELEVANCE_ITEMS
     s = np.clip(np.rint(rng.normal(target / appearances.sum(), 6.0, len(appearances))), lo, hi)
@@ -419,8 +420,9 @@ def _block(seed: int, scale: int, b: int, w: _Writer, comp: _Composition) -> Non
     n_per = design.N_RESPONSE_ITEMS_PER_GENERATOR
     n_gen = len(design.LLMS)
     n_resp = n_per * n_gen
-    # units per generator as equal as possible (367 = 74 + 74 + 73 + 73 + 73; which generators
-    # get the extra unit rotates over blocks), then spread over its items (>= 1 each)
+    # units per generator as equal as possible (the paper's units in 5 near-equal parts, e.g.
+    # 74 + 74 + 73 + 73 + 73; which generators get the extra unit rotates over blocks), then
+    # spread over its items (>= 1 each)
     per_gen = np.full(n_gen, design.N_RATED_UNITS // n_gen)
     per_gen[(b + np.arange(design.N_RATED_UNITS % n_gen)) % n_gen] += 1
     k_units = np.concatenate(

@@ -80,9 +80,10 @@ def label_shares(jm: JudgmentMatrix, boot: BootstrapConfig) -> SharesResult:
     per group, over all human judgments of the group's attributes:
     share_g,l = #judgments with label l / #judgments (pooled over attributes; every attribute
     weighs by its number of judgments). The gap row is the problematic share of real users
-    minus that of synthetic users (paper: +22 points); undefined (empty) when a side has no
-    user. Intervals resample users jointly across groups (one bootstrap), so the gap's interval
-    comes from the same replicates as the shares."""
+    minus that of synthetic users (the paper's value: s1.problematic_gap_real_synthetic in
+    paper_values.yaml); undefined (empty) when a side has no user. Intervals resample users
+    jointly across groups (one bootstrap), so the gap's interval comes from the same
+    replicates as the shares."""
     groups = _groups(jm)
     onehot = np.stack([jm.codes == k for k in range(len(LABELS))], axis=-1).sum(axis=1)  # A × 3
     masks = np.stack([m for _, _, m in groups], axis=1).astype(float)  # A × G
