@@ -119,12 +119,8 @@ def test_a_bad_entry_is_refused_with_file_line_and_field(tmp_path: Path) -> None
 
 
 # ---- no paper number anywhere else ------------------------------------------------------------
-#: Files that still type paper numbers and are being changed on other branches: the lead
-#: migrates them to recenter.paper after merging, then removes them from this list.
-ALLOWED = (
-    "workflow/recenter/stage3/analysis.py",  # PAPER_AGREEMENT (infer-stats branch)
-    "workflow/recenter/stage3/jobs.py",  # notes of the Stage-3 tables (infer-stats branch)
-)
+#: Files allowed to type paper numbers: none (every number is read from paper_values.yaml).
+ALLOWED: tuple[str, ...] = ()
 #: Generated files, not typed: their numbers come from paper_values.yaml through the code that
 #: writes them. calibrated.py is the solver's output (calibrate.py builds its targets and fixed
 #: shares from the yaml); test_simulate_calibration re-runs the solver and fails if the stored

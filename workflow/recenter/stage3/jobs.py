@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from recenter import paper
 from recenter.outputs import atomic_write, write_table
 from recenter.stage3 import analysis, data
 from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
@@ -20,6 +21,16 @@ CLUSTER_NOTE = (
     "response items share the prompt and the rated attributes, and the pairs of one user "
     "share that user's profile attributes: units are dependent within a user (when every user "
     "has one pair, user and pair coincide). n_clusters = users behind a row."
+)
+
+
+#: (paper_values.yaml key, name) of the paper's five judges, in Table 6's order.
+_PAPER_JUDGES = (
+    ("claude", "Claude"),
+    ("gpt", "GPT-5.4"),
+    ("llama", "Llama-3.3-70B"),
+    ("qwen", "Qwen3.5-27B"),
+    ("gemma", "Gemma-4-31B"),
 )
 
 
@@ -88,10 +99,11 @@ def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
             "tie-corrected (mid-ranks). Weighted κ is Cohen's (1968) with linear |i−j|/4 or "
             "quadratic ((i−j)/4)² disagreement weights on the 1–5 scale. Krippendorff's α "
             "uses the ordinal metric (all annotators; n = units with ≥ 2 ratings). "
-            "The paper reports 'weighted κ 0.310' without the weights; the simulator's "
-            "population (calibrated to Spearman .325) has linear 0.21 and quadratic 0.33, so "
-            "the paper's value is most likely the **quadratic** κ. In this study the "
-            f"weighting closest to 0.310 is: {closest}. "
+            f"The paper reports 'weighted κ {paper.text('s3.iaa_weighted_kappa')}' without the "
+            "weights; the simulator's population (calibrated to the paper's Spearman "
+            f"{paper.text('s3.iaa_spearman')}) has linear 0.21 and quadratic 0.33, so the "
+            "paper's value is most likely the **quadratic** κ. In this study the weighting "
+            f"closest to {paper.text('s3.iaa_weighted_kappa')} is: {closest}. "
             + CLUSTER_NOTE
             + " "
             + _boot_note(boot)
@@ -120,7 +132,8 @@ def human_ratings_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None
             "attribute (3 = no difference). mean_rating = mean over units of the unit's mean "
             "human rating (units with at least one rating, `n_units`). no_better_share = "
             "share of units whose mean human rating is ≤ 3 ('no better than generic'). "
-            "Paper: overall mean 3.176, 54.6% no better. "
+            f"Paper: overall mean {paper.text('s3.human_mean')}, "
+            f"{paper.text('s3.no_better_share')} no better. "
             + CLUSTER_NOTE
             + " "
             + _boot_note(boot)
@@ -168,15 +181,19 @@ def judges_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None
             "sums of differences (all 2^G sign patterns for G ≤ 20 users, else 9,999 seeded "
             "patterns), the test of the unit-weighted `difference` itself. p_unit_wilcoxon "
             "(unit level, units treated as independent) is shown **for contrast only**: with "
-            "dependent units its type-I error is far above 5% (bench/results/calibration.csv). "
+            "dependent units its type-I error is far above the nominal level "
+            "(bench/results/calibration.csv). "
             "spearman: Spearman's ρ of the judge's rating with the mean human rating per unit "
             "(a mean of 3 raters, so not comparable with the human–human ρ). Like-for-like: "
             "spearman_loo = ρ(judge, mean of the other 2 humans) and human_loo_spearman = "
             "ρ(held-out human, the same mean) on the same units, each averaged over the 3 "
             "held-out humans; spearman_gap_like_for_like = their difference (0 in expectation "
-            "for a judge interchangeable with a human). Paper (mean / ρ): Claude 3.428/.362, "
-            "GPT-5.4 3.523/.312, Llama-3.3-70B 4.019/.376, Qwen3.5-27B 3.487/.182, "
-            "Gemma-4-31B 3.409/.111; every judge significantly above humans. "
+            "for a judge interchangeable with a human). Paper (mean / ρ): "
+            + ", ".join(
+                f"{name} {paper.text(f's3.judge_mean_{key}')}/{paper.text(f's3.judge_rho_{key}')}"
+                for key, name in _PAPER_JUDGES
+            )
+            + "; every judge significantly above humans. "
             + CLUSTER_NOTE
             + " "
             + _boot_note(boot)
@@ -238,9 +255,14 @@ def mention_gap_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
             "G − 1 df, G = n_clusters), gee_se its standard error; p_holm: Holm over p_gee "
             "across the LLM judges. p_unit_mannwhitney (two-sided Mann–Whitney U of the two "
             "groups of units, units treated as independent) is shown **for contrast only**. An "
-            "empty group leaves Δ empty with the reason in `note`. Paper: humans +0.03, "
-            "GPT-5.4 −0.07, Claude −0.39 (the only significant penalty), open-weight judges "
-            "positive. " + CLUSTER_NOTE + " " + _boot_note(boot) + _dropped(table, "rater", boot)
+            "empty group leaves Δ empty with the reason in `note`. Paper: humans "
+            f"{paper.text('s3.mention_gap_humans')}, GPT-5.4 {paper.text('s3.mention_gap_gpt')}, "
+            f"Claude {paper.text('s3.mention_gap_claude')} (the only significant penalty), "
+            "open-weight judges positive. "
+            + CLUSTER_NOTE
+            + " "
+            + _boot_note(boot)
+            + _dropped(table, "rater", boot)
         ),
     )
 
@@ -297,7 +319,8 @@ def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> No
             "scipy.stats.spearmanr (t approximation, unreliable for n = 5). Paper: r = 0.90, "
             "p = 0.04 over 5 models; with 5 models r = 0.90 has exact two-sided p = 0.083, "
             "one-sided 0.042 and asymptotic two-sided 0.037, so the paper's p is one of the "
-            "last two. Claude mentions attributes in 5% of its responses. The permutation test "
+            f"last two. Claude mentions attributes in {paper.text('s3.claude_mention_rate')} of "
+            "its responses. The permutation test "
             "treats the models as the units (5 points); its p is exact under exchangeable "
             "models, and with 5! = 120 pairings only a few levels are attainable. "
             + CLUSTER_NOTE
