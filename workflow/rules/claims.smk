@@ -55,8 +55,14 @@ rule claims_ledger:
         ),
     log:
         "logs/{study}/claims_ledger.log",
+    benchmark:
+        "benchmarks/{study}/claims_ledger.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         confidence=config["bootstrap"]["confidence"],
         study=lambda wc: wc.study,
@@ -78,8 +84,14 @@ rule gaps_summary:
         md="results/{study}/tables/gaps_summary.md",
     log:
         "logs/{study}/gaps_summary.log",
+    benchmark:
+        "benchmarks/{study}/gaps_summary.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         confidence=config["bootstrap"]["confidence"],
     script:
@@ -99,8 +111,14 @@ rule gaps_summary_figure:
         svg="results/{study}/figures/gaps_summary.svg",
     log:
         "logs/{study}/gaps_summary_figure.log",
+    benchmark:
+        "benchmarks/{study}/gaps_summary_figure.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         confidence=config["bootstrap"]["confidence"],
     script:
@@ -121,8 +139,14 @@ rule fig1_pipeline:
         svg="results/{study}/figures/fig1_pipeline.svg",
     log:
         "logs/{study}/fig1_pipeline.log",
+    benchmark:
+        "benchmarks/{study}/fig1_pipeline.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         study=lambda wc: wc.study,
     script:
@@ -141,8 +165,14 @@ rule provenance:
         ),
     log:
         "logs/{study}/provenance.log",
+    benchmark:
+        "benchmarks/{study}/provenance.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         config=lambda wc: {k: v for k, v in config.items() if k != "paper"},
         repo=workflow.basedir,

@@ -6,6 +6,12 @@ import fnmatch
 from pathlib import Path
 
 from recenter import layout
+from recenter.resources import (  # every rule's threads/resources: recenter/resources.py
+    job_memory_mb,
+    job_runtime_min,
+    simulate_memory_mb,
+    simulate_runtime_min,
+)
 
 STUDY = config["study"]
 EXPORT_DIR = config.get("annotation_tool_dir")

@@ -45,8 +45,14 @@ if EXPORT_DIR:
         log:
             log=f"logs/{STUDY}/import_annotation_tool.log",
             problems=f"logs/{STUDY}/import_annotation_tool.problems.txt",
+        benchmark:
+            "benchmarks/import_annotation_tool.tsv"
         conda:
             "../envs/recenter.yaml"
+        threads: 1
+        resources:
+            mem_mb=job_memory_mb(400, 3.0),
+            runtime=job_runtime_min(5, 0.05),
         params:
             export_dir=lambda wildcards: EXPORT_DIR,
             out_root=lambda wildcards, output: str(Path(output.raw[0]).parents[1]),
@@ -68,8 +74,14 @@ if EXPORT_DIR:
         log:
             log=f"logs/{STUDY}/import_annotation_tool_report.log",
             problems=f"logs/{STUDY}/import_annotation_tool_report.problems.txt",
+        benchmark:
+            "benchmarks/import_annotation_tool_report.tsv"
         conda:
             "../envs/recenter.yaml"
+        threads: 1
+        resources:
+            mem_mb=job_memory_mb(400, 3.0),
+            runtime=job_runtime_min(5, 0.05),
         params:
             export_dir=lambda wildcards: EXPORT_DIR,
             study=STUDY,
@@ -90,6 +102,8 @@ if EXPORT_DIR:
             log:
                 log="logs/{study}/import_annotation_tool_votes/{system}.log",
                 problems="logs/{study}/import_annotation_tool_votes/{system}.problems.txt",
+            benchmark:
+                "benchmarks/{study}/import_annotation_tool_votes/{system}.tsv"
             wildcard_constraints:
                 study=_re.escape(_FINAL_STUDY),
                 system="|".join(
@@ -98,6 +112,10 @@ if EXPORT_DIR:
                 ),
             conda:
                 "../envs/recenter.yaml"
+            threads: 1
+            resources:
+                mem_mb=job_memory_mb(400, 3.0),
+                runtime=job_runtime_min(5, 0.05),
             params:
                 export_dir=lambda wildcards: EXPORT_DIR,
                 study=STUDY,

@@ -20,8 +20,14 @@ checkpoint ingest:
     log:
         log="logs/{study}/ingest.log",
         problems="logs/{study}/ingest.problems.txt",
+    benchmark:
+        "benchmarks/{study}/ingest.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(400, 3.0),
+        runtime=job_runtime_min(5, 0.05),
     params:
         results=lambda wc: results_dir(wc.study),
     script:
@@ -37,8 +43,14 @@ rule skipped_outputs:
         ),
     log:
         "logs/{study}/skipped_outputs.log",
+    benchmark:
+        "benchmarks/{study}/skipped_outputs.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         rows=lambda wc: skipped_outputs(wc.study),
     script:

@@ -96,8 +96,14 @@ rule run_notebook:
         ),
     log:
         "logs/{study}/notebook_{notebook}.log",
+    benchmark:
+        "benchmarks/{study}/run_notebook/{notebook}.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(1000, 0.5),
+        runtime=job_runtime_min(10, 0.02),
     params:
         study=lambda wc: wc.study,
     script:

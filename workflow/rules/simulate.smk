@@ -15,8 +15,14 @@ rule simulate:
         ],
     log:
         "logs/simulated/simulate.log",
+    benchmark:
+        "benchmarks/simulate.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=simulate_memory_mb(config["simulate"]["scale"]),
+        runtime=simulate_runtime_min(config["simulate"]["scale"]),
     params:
         seed=config["simulate"]["seed"],
         scale=config["simulate"]["scale"],

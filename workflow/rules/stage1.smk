@@ -55,8 +55,14 @@ rule stage1_attribute_quality:
         md="results/{study}/tables/fig2_attribute_quality.md",
     log:
         "logs/{study}/stage1_attribute_quality.log",
+    benchmark:
+        "benchmarks/{study}/stage1_attribute_quality.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -76,8 +82,14 @@ rule stage1_failure_modes:
         md="results/{study}/tables/failure_modes.md",
     log:
         "logs/{study}/stage1_failure_modes.log",
+    benchmark:
+        "benchmarks/{study}/stage1_failure_modes.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -97,8 +109,14 @@ rule stage1_agreement:
         md="results/{study}/tables/stage1_agreement.md",
     log:
         "logs/{study}/stage1_agreement.log",
+    benchmark:
+        "benchmarks/{study}/stage1_agreement.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -118,8 +136,14 @@ rule stage1_diversity:
         md="results/{study}/tables/tab1_conversation_diversity.md",
     log:
         "logs/{study}/stage1_diversity.log",
+    benchmark:
+        "benchmarks/{study}/stage1_diversity.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     script:
         "../scripts/stage1_diversity.py"
 
@@ -131,11 +155,17 @@ rule stage1_verifier:
         parquet="data/processed/{study}/stage1/verifiers/{kind}/{system}.parquet",
     log:
         "logs/{study}/stage1_verifier_{kind}_{system}.log",
+    benchmark:
+        "benchmarks/{study}/stage1_verifier/{kind}_{system}.tsv"
     wildcard_constraints:
         kind="llm|trained",
         system=r"[A-Za-z0-9][A-Za-z0-9._+-]*",
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -155,8 +185,14 @@ rule stage1_verifier_table:
         md="results/{study}/tables/tab2_verifiers.md",
     log:
         "logs/{study}/stage1_verifier_table.log",
+    benchmark:
+        "benchmarks/{study}/stage1_verifier_table.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -176,8 +212,14 @@ rule stage1_gaps:
         md="results/{study}/tables/gaps_stage1.md",
     log:
         "logs/{study}/stage1_gaps.log",
+    benchmark:
+        "benchmarks/{study}/stage1_gaps.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -201,10 +243,16 @@ rule stage1_figure:
         svg="results/{study}/figures/{chart}.svg",
     log:
         "logs/{study}/stage1_figure_{chart}.log",
+    benchmark:
+        "benchmarks/{study}/stage1_figure/{chart}.tsv"
     wildcard_constraints:
         chart="fig2_attribute_quality|failure_modes|tab2_verifiers",
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart=lambda wc: wc.chart,
     script:

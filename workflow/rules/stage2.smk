@@ -57,8 +57,14 @@ rule stage2_consensus:
         md="results/{study}/tables/consensus_summary.md",
     log:
         "logs/{study}/stage2_consensus.log",
+    benchmark:
+        "benchmarks/{study}/stage2_consensus.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     script:
         "../scripts/stage2_consensus.py"
 
@@ -72,8 +78,14 @@ rule stage2_rates:
         md="results/{study}/tables/relevance_rates.md",
     log:
         "logs/{study}/stage2_rates.log",
+    benchmark:
+        "benchmarks/{study}/stage2_rates.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -95,8 +107,14 @@ rule stage2_kappa:
         groups_md="results/{study}/tables/kappa_groups.md",
     log:
         "logs/{study}/stage2_kappa.log",
+    benchmark:
+        "benchmarks/{study}/stage2_kappa.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -117,8 +135,14 @@ rule stage2_gaps:
         md="results/{study}/tables/gaps_stage2.md",
     log:
         "logs/{study}/stage2_gaps.log",
+    benchmark:
+        "benchmarks/{study}/stage2_gaps.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -133,11 +157,16 @@ rule stage2_embedding:
         parquet="data/processed/{study}/stage2/embeddings/{model}.parquet",
     log:
         "logs/{study}/stage2_embedding_{model}.log",
+    benchmark:
+        "benchmarks/{study}/stage2_embedding/{model}.tsv"
     wildcard_constraints:
         model=_s2_alternatives(_s2_names.SENTENCE_MODELS),
     conda:
         "../envs/recenter.yaml"
     threads: 2
+    resources:
+        mem_mb=job_memory_mb(2500, 1.0),
+        runtime=job_runtime_min(15, 0.2),
     params:
         # read first and extended, never re-embedded: kept across runs (not an output)
         cache=lambda wc: f"{processed_dir(wc.study)}/stage2/embedding_cache/{wc.model}.parquet",
@@ -152,10 +181,16 @@ rule stage2_baseline_scores:
         parquet="data/processed/{study}/stage2/baselines/scores/{scorer}.parquet",
     log:
         "logs/{study}/stage2_baseline_scores_{scorer}.log",
+    benchmark:
+        "benchmarks/{study}/stage2_baseline_scores/{scorer}.tsv"
     wildcard_constraints:
         scorer=_s2_alternatives(S2_SCORERS),
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(800, 1.0),
+        runtime=job_runtime_min(10, 0.05),
     params:
         baselines=config["stage2"]["baselines"],
     script:
@@ -169,10 +204,16 @@ rule stage2_baseline:
         parquet="data/processed/{study}/stage2/baselines/{system}.parquet",
     log:
         "logs/{study}/stage2_baseline_{system}.log",
+    benchmark:
+        "benchmarks/{study}/stage2_baseline/{system}.tsv"
     wildcard_constraints:
         system=_s2_alternatives(S2_BASELINES),
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(800, 1.0),
+        runtime=job_runtime_min(10, 0.05),
     params:
         baselines=config["stage2"]["baselines"],
     script:
@@ -186,11 +227,17 @@ rule stage2_alignment:
         parquet="data/processed/{study}/stage2/alignment/{kind}/{system}.parquet",
     log:
         "logs/{study}/stage2_alignment_{kind}_{system}.log",
+    benchmark:
+        "benchmarks/{study}/stage2_alignment/{kind}_{system}.tsv"
     wildcard_constraints:
         kind="llm|baseline|trained",
         system=r"[A-Za-z0-9][A-Za-z0-9._+-]*",
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -210,8 +257,14 @@ rule stage2_alignment_table:
         md="results/{study}/tables/tab3_relevance_alignment.md",
     log:
         "logs/{study}/stage2_alignment_table.log",
+    benchmark:
+        "benchmarks/{study}/stage2_alignment_table.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -231,8 +284,14 @@ rule stage2_figure_relevance_rates:
         svg="results/{study}/figures/relevance_rates.svg",
     log:
         "logs/{study}/stage2_figure_relevance_rates.log",
+    benchmark:
+        "benchmarks/{study}/stage2_figure_relevance_rates.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart="relevance_rates",
     script:
@@ -252,8 +311,14 @@ rule stage2_figure_kappa_matrix:
         svg="results/{study}/figures/fig3_kappa_matrix.svg",
     log:
         "logs/{study}/stage2_figure_kappa_matrix.log",
+    benchmark:
+        "benchmarks/{study}/stage2_figure_kappa_matrix.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart="fig3_kappa_matrix",
     script:
@@ -273,8 +338,14 @@ rule stage2_figure_relevance_prf:
         svg="results/{study}/figures/fig4_relevance_prf.svg",
     log:
         "logs/{study}/stage2_figure_relevance_prf.log",
+    benchmark:
+        "benchmarks/{study}/stage2_figure_relevance_prf.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart="fig4_relevance_prf",
     script:
@@ -297,8 +368,14 @@ rule stage2_variance_components:
         md="results/{study}/tables/stage2_variance_components.md",
     log:
         "logs/{study}/stage2_variance_components.log",
+    benchmark:
+        "benchmarks/{study}/stage2_variance_components.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
         replicates=config["bootstrap"]["replicates"],

@@ -68,8 +68,14 @@ rule stage3_agreement:
         md="results/{study}/tables/stage3_agreement.md",
     log:
         "logs/{study}/stage3_agreement.log",
+    benchmark:
+        "benchmarks/{study}/stage3_agreement.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -85,8 +91,14 @@ rule stage3_human_ratings:
         md="results/{study}/tables/fig5_human_ratings.md",
     log:
         "logs/{study}/stage3_human_ratings.log",
+    benchmark:
+        "benchmarks/{study}/stage3_human_ratings.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -103,11 +115,17 @@ rule stage3_judge:
         gap="data/processed/{study}/stage3/gaps/{kind}/{system}.parquet",
     log:
         "logs/{study}/stage3_judge_{kind}_{system}.log",
+    benchmark:
+        "benchmarks/{study}/stage3_judge/{kind}_{system}.tsv"
     wildcard_constraints:
         kind="llm_judge|reward_model",
         system=r"[A-Za-z0-9][A-Za-z0-9._+-]*",
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -123,8 +141,14 @@ rule stage3_judges_table:
         md="results/{study}/tables/tab6_judges.md",
     log:
         "logs/{study}/stage3_judges_table.log",
+    benchmark:
+        "benchmarks/{study}/stage3_judges_table.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -144,8 +168,14 @@ rule stage3_reward_models:
         md="results/{study}/tables/reward_models.md",
     log:
         "logs/{study}/stage3_reward_models.log",
+    benchmark:
+        "benchmarks/{study}/stage3_reward_models.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -167,8 +197,14 @@ rule stage3_mention_gap:
         md="results/{study}/tables/fig6_mention_gap.md",
     log:
         "logs/{study}/stage3_mention_gap.log",
+    benchmark:
+        "benchmarks/{study}/stage3_mention_gap.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -187,8 +223,14 @@ rule stage3_mention_vs_penalty:
         md="results/{study}/tables/fig7_mention_vs_penalty.md",
     log:
         "logs/{study}/stage3_mention_vs_penalty.log",
+    benchmark:
+        "benchmarks/{study}/stage3_mention_vs_penalty.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -208,8 +250,14 @@ rule stage3_gaps:
         md="results/{study}/tables/gaps_stage3.md",
     log:
         "logs/{study}/stage3_gaps.log",
+    benchmark:
+        "benchmarks/{study}/stage3_gaps.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
     script:
@@ -229,8 +277,14 @@ rule stage3_figure_human_ratings:
         svg="results/{study}/figures/fig5_human_ratings.svg",
     log:
         "logs/{study}/stage3_figure_human_ratings.log",
+    benchmark:
+        "benchmarks/{study}/stage3_figure_human_ratings.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart="fig5_human_ratings",
     script:
@@ -250,8 +304,14 @@ rule stage3_figure_judges:
         svg="results/{study}/figures/tab6_judges.svg",
     log:
         "logs/{study}/stage3_figure_judges.log",
+    benchmark:
+        "benchmarks/{study}/stage3_figure_judges.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart="tab6_judges",
     script:
@@ -271,8 +331,14 @@ rule stage3_figure_mention_gap:
         svg="results/{study}/figures/fig6_mention_gap.svg",
     log:
         "logs/{study}/stage3_figure_mention_gap.log",
+    benchmark:
+        "benchmarks/{study}/stage3_figure_mention_gap.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart="fig6_mention_gap",
     script:
@@ -292,8 +358,14 @@ rule stage3_figure_mention_vs_penalty:
         svg="results/{study}/figures/fig7_mention_vs_penalty.svg",
     log:
         "logs/{study}/stage3_figure_mention_vs_penalty.log",
+    benchmark:
+        "benchmarks/{study}/stage3_figure_mention_vs_penalty.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(600, 0.0),
+        runtime=job_runtime_min(5, 0.0),
     params:
         chart="fig7_mention_vs_penalty",
     script:
@@ -316,8 +388,14 @@ rule stage3_variance_components:
         md="results/{study}/tables/stage3_variance_components.md",
     log:
         "logs/{study}/stage3_variance_components.log",
+    benchmark:
+        "benchmarks/{study}/stage3_variance_components.tsv"
     conda:
         "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
     params:
         bootstrap=config["bootstrap"],
         # REML refits take about a second each: fewer replicates than the other bootstraps
