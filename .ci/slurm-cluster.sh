@@ -80,6 +80,10 @@ start() {
       || munged --force 2>>"$DIR/log/munged.log"
     touch "$DIR/run/munged.started"
   fi
+  # daemons of an earlier start (a run that was killed) would hold the ports
+  pkill -x slurmd 2>/dev/null || true
+  pkill -x slurmctld 2>/dev/null || true
+  sleep 1
   slurmctld -f "$CONF"
   slurmd -f "$CONF"
   # wait until the node takes jobs
