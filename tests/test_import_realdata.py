@@ -347,8 +347,9 @@ def test_workflow_on_the_real_export_with_a_dropped_in_model(export: Path, tmp_p
     workdir = make_workdir(tmp_path / "wf")
     # Point estimates do not depend on the number of bootstrap replicates: keep the run short.
     cfg = workdir / "config" / "config.yaml"
+    # (every `replicates:` of config.yaml: the bootstrap's and the variance components')
     text, n = re.subn(r"(?m)^(\s+replicates:) \d+", r"\1 20", cfg.read_text(encoding="utf-8"))
-    assert n == 1
+    assert n >= 1
     cfg.write_text(text, encoding="utf-8")
     _run(workdir, export_copy)
 

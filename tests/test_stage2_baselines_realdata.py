@@ -47,8 +47,9 @@ def run(tmp_path_factory) -> Path:
     workdir = make_workdir(tmp_path_factory.mktemp("real") / "wf")
     cfg = workdir / "config" / "config.yaml"
     # point estimates do not depend on the number of bootstrap replicates: keep the run short
+    # (every `replicates:` of config.yaml: the bootstrap's and the variance components')
     text, n = re.subn(r"(?m)^(\s+replicates:) \d+", r"\1 20", cfg.read_text(encoding="utf-8"))
-    assert n == 1
+    assert n >= 1
     cfg.write_text(text, encoding="utf-8")
     targets = [
         f"results/{FINAL}/tables/tab3_relevance_alignment.csv",

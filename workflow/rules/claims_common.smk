@@ -21,13 +21,18 @@ S2_OUTPUT_NAMES = (
     "fig3_kappa_matrix",
     "tab3_relevance_alignment",
     "gaps_stage2",
+    "stage2_variance_components",
     "notebook stage2_relevance",
 )
 CLAIMS_OUTPUT_NAMES = ("claims", "gaps_summary", "fig1_pipeline", "provenance")
 STAGE_GROUPS = {
     "stage1": S1_OUTPUT_NAMES,
     "stage2": S2_OUTPUT_NAMES,
-    "stage3": (*S3_OUTPUT_NAMES, "notebook stage3_responses"),
+    "stage3": (
+        *S3_OUTPUT_NAMES,
+        "stage3_variance_components",
+        "notebook stage3_responses",
+    ),
     "claims": CLAIMS_OUTPUT_NAMES,
 }
 
