@@ -14,6 +14,7 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
+from recenter.gaps import gaps_table
 from recenter.stage2.data import CONSENSUS, HUMAN, LLM, LabelMatrix
 from recenter.stats import agreement as ag
 from recenter.stats.bootstrap import (
@@ -336,24 +337,4 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
         diff = kappa.group_replicates[a] - kappa.group_replicates[b]
         low, high = percentile_interval(diff, boot.confidence)
         rows.append((label, "difference of mean Cohen's kappa", e, low, high))
-    return pl.DataFrame(
-        [
-            {
-                "stage": "2 relevance matching",
-                "comparison": c,
-                "statistic": s,
-                "estimate": none_if_nan(e),
-                "ci_low": none_if_nan(lo),
-                "ci_high": none_if_nan(hi),
-            }
-            for c, s, e, lo, hi in rows
-        ],
-        schema={
-            "stage": pl.String,
-            "comparison": pl.String,
-            "statistic": pl.String,
-            "estimate": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-        },
-    )
+    return gaps_table("2 relevance matching", rows)
