@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
+from recenter.schemas import INTERVAL
 from recenter.stats.bootstrap import none_if_nan
 
 #: Columns every stage's gaps table has, in this order (a stage may append its own, ``extra``).
@@ -18,9 +19,7 @@ GAPS_SCHEMA: dict[str, pl.DataType] = {
     "stage": pl.String,
     "comparison": pl.String,
     "statistic": pl.String,
-    "estimate": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
+    **INTERVAL,
 }
 
 

@@ -9,6 +9,7 @@ import polars as pl
 
 from recenter import paper
 from recenter.claims.model import band, column, compare, num
+from recenter.schemas import INTERVAL
 
 #: (stage, start of the gaps row's comparison, claim id of the paper's value)
 GAP_CLAIMS = (
@@ -26,9 +27,7 @@ GAPS_SUMMARY_SCHEMA = {
     "stage": pl.String,
     "comparison": pl.String,
     "statistic": pl.String,
-    "estimate": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
+    **INTERVAL,
     "claim_id": pl.String,
     "paper_value": pl.String,
     "paper_low": pl.Float64,

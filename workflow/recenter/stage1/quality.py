@@ -16,6 +16,7 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
+from recenter.schemas import INTERVAL, RATER_COUNTS
 from recenter.stage1.data import CATEGORIES, LABELS, JudgmentMatrix
 from recenter.stats import agreement as ag
 from recenter.stats import cluster_tests as ct
@@ -341,14 +342,4 @@ def _agree_row(stat, labels, est, low, high, n_raters, n_pairs, n, note) -> dict
     }
 
 
-AGREEMENT_SCHEMA = {
-    "statistic": pl.String,
-    "labels": pl.String,
-    "estimate": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "n_raters": pl.Int64,
-    "n_pairs": pl.Int64,
-    "n": pl.Int64,
-    "note": pl.String,
-}
+AGREEMENT_SCHEMA = {"statistic": pl.String, "labels": pl.String, **INTERVAL, **RATER_COUNTS}

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from recenter.gaps import gaps_table
+from recenter.schemas import INTERVAL, RATER_COUNTS
 from recenter.stage2.data import CONSENSUS, HUMAN, LLM, LabelMatrix
 from recenter.stats import agreement as ag
 from recenter.stats.bootstrap import (
@@ -276,17 +277,7 @@ _KAPPA_SCHEMA = {
     "ci_high": pl.Float64,
     "n": pl.Int64,
 }
-_GROUP_SCHEMA = {
-    "group": pl.String,
-    "statistic": pl.String,
-    "estimate": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "n_raters": pl.Int64,
-    "n_pairs": pl.Int64,
-    "n": pl.Int64,
-    "note": pl.String,
-}
+_GROUP_SCHEMA = {"group": pl.String, "statistic": pl.String, **INTERVAL, **RATER_COUNTS}
 
 
 # ---- gaps --------------------------------------------------------------------------------
