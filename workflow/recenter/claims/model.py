@@ -234,6 +234,22 @@ def check(*ids: str):
     return register
 
 
+def table_check(table: str, *ids: str):
+    """Register a check of the claims ``ids`` that reads the stage table ``table``: it is
+    called as ``fn(ctx, pv, table, frame)``, and not at all when the study lacks the table
+    (then the outcome says why, see Context.why_missing)."""
+
+    def register(fn: Callable[..., Outcome]) -> Callable[..., Outcome]:
+        def run(ctx: Context, pv: paper.PaperValue) -> Outcome:
+            frame, miss = table_or_missing(ctx, table)
+            return miss if miss else fn(ctx, pv, table, frame)
+
+        check(*ids)(run)
+        return fn
+
+    return register
+
+
 def first_row(frame: pl.DataFrame, **eq) -> dict | None:
     out = frame
     for col, val in eq.items():

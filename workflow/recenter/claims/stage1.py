@@ -17,6 +17,7 @@ from recenter.claims.model import (
     not_supported,
     num,
     system_metric,
+    table_check,
     table_or_missing,
 )
 
@@ -81,12 +82,8 @@ _FAILURE = {
 }
 
 
-@check(*_FAILURE)
-def _failure(ctx, pv):
-    name = "failure_modes"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("failure_modes", *_FAILURE)
+def _failure(ctx, pv, name, frame):
     cat = _FAILURE[pv.id]
     r = first_row(frame, **{column(frame, name, "category"): cat})
     source = f"tables/{name}.csv: {cat}"
@@ -120,12 +117,8 @@ def _diversity(ctx, pv):
     return not_supported(f"{pv.why} (ours shown, metric [ours])", source, value)
 
 
-@check("s1.diversity_wildchat_most")
-def _diversity_order(ctx, pv):
-    name = "tab1_conversation_diversity"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("tab1_conversation_diversity", "s1.diversity_wildchat_most")
+def _diversity_order(ctx, pv, name, frame):
     ds, est = column(frame, name, "dataset"), column(frame, name, "estimate")
     ranked = frame.sort(est, descending=True)
     source = f"tables/{name}.csv: {est} by dataset"
@@ -196,12 +189,8 @@ def _v_trained_beats(ctx, pv):
     return directional_gap(ctx, 1, "verifier F1", -1, "best LLM minus best trained F1")
 
 
-@check("s1.human_agreement")
-def _s1_agreement(ctx, pv):
-    name = "stage1_agreement"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("stage1_agreement", "s1.human_agreement")
+def _s1_agreement(ctx, pv, name, frame):
     stat = column(frame, name, "statistic")
     sel = frame.filter(pl.col(stat).str.contains("ordinal"))
     source = f"tables/{name}.csv: Krippendorff's alpha (ordinal)"

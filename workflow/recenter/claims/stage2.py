@@ -19,7 +19,7 @@ from recenter.claims.model import (
     not_supported,
     num,
     system_metric,
-    table_or_missing,
+    table_check,
     verdict,
 )
 
@@ -30,12 +30,8 @@ _KAPPA = {
 }
 
 
-@check(*_KAPPA)
-def _kappa(ctx, pv):
-    name = "kappa_groups"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("kappa_groups", *_KAPPA)
+def _kappa(ctx, pv, name, frame):
     g, stat = column(frame, name, "group"), column(frame, name, "statistic")
     sel = frame.filter((pl.col(g) == _KAPPA[pv.id]) & pl.col(stat).str.starts_with("mean"))
     source = f"tables/{name}.csv: {_KAPPA[pv.id]}, mean pairwise kappa"
@@ -86,17 +82,8 @@ def _kappa_order(ctx, pv):
     )
 
 
-def _rates(ctx):
-    name = "relevance_rates"
-    frame, miss = table_or_missing(ctx, name)
-    return name, frame, miss
-
-
-@check("s2.rate_humans")
-def _rate_humans(ctx, pv):
-    name, frame, miss = _rates(ctx)
-    if miss:
-        return miss
+@table_check("relevance_rates", "s2.rate_humans")
+def _rate_humans(ctx, pv, name, frame):
     kind, est = column(frame, name, "rater_kind"), column(frame, name, "estimate")
     hum = frame.filter(pl.col(kind) == "human")
     source = f"tables/{name}.csv: mean of the human annotators' rates"
@@ -112,11 +99,8 @@ def _rate_humans(ctx, pv):
     )
 
 
-@check("s2.consensus_rate")
-def _consensus_rate(ctx, pv):
-    name, frame, miss = _rates(ctx)
-    if miss:
-        return miss
+@table_check("relevance_rates", "s2.consensus_rate")
+def _consensus_rate(ctx, pv, name, frame):
     kind = column(frame, name, "rater_kind")
     r = first_row(frame, **{kind: "consensus"})
     source = f"tables/{name}.csv: human consensus"
@@ -133,11 +117,8 @@ def _consensus_rate(ctx, pv):
     )
 
 
-@check("s2.consensus_relevant")
-def _consensus_relevant(ctx, pv):
-    name, frame, miss = _rates(ctx)
-    if miss:
-        return miss
+@table_check("relevance_rates", "s2.consensus_relevant")
+def _consensus_relevant(ctx, pv, name, frame):
     r = first_row(frame, **{column(frame, name, "rater_kind"): "consensus"})
     source = f"tables/{name}.csv: human consensus, n_relevant (interval = n × rate interval)"
     if r is None:
@@ -156,11 +137,8 @@ def _consensus_relevant(ctx, pv):
     return out
 
 
-@check("s2.rate_llms")
-def _rate_llms(ctx, pv):
-    name, frame, miss = _rates(ctx)
-    if miss:
-        return miss
+@table_check("relevance_rates", "s2.rate_llms")
+def _rate_llms(ctx, pv, name, frame):
     kind, rater = column(frame, name, "rater_kind"), column(frame, name, "rater")
     est, lo, hi = (column(frame, name, c) for c in ("estimate", "ci_low", "ci_high"))
     llm = frame.filter(pl.col(kind) == "llm")
@@ -218,12 +196,8 @@ def _tab3(ctx, pv):
     return out
 
 
-@check("s2.llm_recall_over_precision")
-def _recall_over_precision(ctx, pv):
-    name = "tab3_relevance_alignment"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("tab3_relevance_alignment", "s2.llm_recall_over_precision")
+def _recall_over_precision(ctx, pv, name, frame):
     llm = frame.filter(pl.col(column(frame, name, "kind")) == "llm")
     source = f"tables/{name}.csv: every LLM, recall and precision"
     if llm.height == 0:

@@ -24,6 +24,7 @@ from recenter.claims.model import (
     not_supported,
     num,
     signed,
+    table_check,
     table_or_missing,
     verdict,
 )
@@ -59,17 +60,8 @@ def _iaa_kappa(ctx, pv):
     return out
 
 
-def _fig5(ctx):
-    name = "fig5_human_ratings"
-    frame, miss = table_or_missing(ctx, name)
-    return name, frame, miss
-
-
-@check("s3.human_mean", "s3.no_better_share")
-def _fig5_overall(ctx, pv):
-    name, frame, miss = _fig5(ctx)
-    if miss:
-        return miss
+@table_check("fig5_human_ratings", "s3.human_mean", "s3.no_better_share")
+def _fig5_overall(ctx, pv, name, frame):
     r = first_row(frame, **{column(frame, name, "generator"): "all generators"})
     source = f"tables/{name}.csv: all generators"
     if r is None:
@@ -81,11 +73,8 @@ def _fig5_overall(ctx, pv):
     return compare(pv, *(r[column(frame, name, c)] for c in cols), source=source)
 
 
-@check("s3.generators_around_neutral")
-def _generators_neutral(ctx, pv):
-    name, frame, miss = _fig5(ctx)
-    if miss:
-        return miss
+@table_check("fig5_human_ratings", "s3.generators_around_neutral")
+def _generators_neutral(ctx, pv, name, frame):
     gen, est, lo, hi = (
         column(frame, name, c) for c in ("generator", "estimate", "ci_low", "ci_high")
     )
@@ -129,12 +118,8 @@ _SIM_LLM = {
 }
 
 
-@check(*_JUDGE)
-def _judge(ctx, pv):
-    name = "tab6_judges"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("tab6_judges", *_JUDGE)
+def _judge(ctx, pv, name, frame):
     what, key = _JUDGE[pv.id]
     system, note = find_system(frame[column(frame, name, "system")].to_list(), key)
     stat = "mean" if what == "mean" else "spearman"
@@ -152,12 +137,8 @@ def _judge(ctx, pv):
     )
 
 
-@check("s3.judges_above_humans")
-def _judges_above(ctx, pv):
-    name = "tab6_judges"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("tab6_judges", "s3.judges_above_humans")
+def _judges_above(ctx, pv, name, frame):
     pcol = column(frame, name, "p_adjusted")
     dcol = column(frame, name, "difference")
     rows = list(frame.iter_rows(named=True))
@@ -218,17 +199,10 @@ def _rm_rho_minus(ctx, pv):
     return _like_for_like_gap(ctx, pv, "Spearman like-for-like: reward model")
 
 
-def _fig6(ctx):
-    name = "fig6_mention_gap"
-    frame, miss = table_or_missing(ctx, name)
-    return name, frame, miss
-
-
-@check("s3.mention_gap_humans", "s3.mention_gap_gpt", "s3.mention_gap_claude")
-def _mention_gap(ctx, pv):
-    name, frame, miss = _fig6(ctx)
-    if miss:
-        return miss
+@table_check(
+    "fig6_mention_gap", "s3.mention_gap_humans", "s3.mention_gap_gpt", "s3.mention_gap_claude"
+)
+def _mention_gap(ctx, pv, name, frame):
     kind, rater = column(frame, name, "kind"), column(frame, name, "rater")
     if pv.id == "s3.mention_gap_humans":
         sel = frame.filter(pl.col(kind) == "human")
@@ -244,7 +218,8 @@ def _mention_gap(ctx, pv):
 
 
 def _gap_rows(ctx):
-    name, frame, miss = _fig6(ctx)
+    name = "fig6_mention_gap"
+    frame, miss = table_or_missing(ctx, name)
     if miss:
         return None, miss
     rows = []
@@ -367,12 +342,8 @@ def _fig7_p(ctx, pv):
     )
 
 
-@check("s3.claude_mention_rate")
-def _claude_rate(ctx, pv):
-    name = "fig7_mention_vs_penalty"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("fig7_mention_vs_penalty", "s3.claude_mention_rate")
+def _claude_rate(ctx, pv, name, frame):
     model = column(frame, name, "model")
     models = frame.filter(pl.col(column(frame, name, "rate")).is_not_null())[model].to_list()
     system, note = find_system(models, "claude")
@@ -387,12 +358,8 @@ def _claude_rate(ctx, pv):
     )
 
 
-@check("s3.reward_models_rho")
-def _reward_models(ctx, pv):
-    name = "reward_models"
-    frame, miss = table_or_missing(ctx, name)
-    if miss:
-        return miss
+@table_check("reward_models", "s3.reward_models_rho")
+def _reward_models(ctx, pv, name, frame):
     est, lo, hi = (column(frame, name, c) for c in ("estimate", "ci_low", "ci_high"))
     source = f"tables/{name}.csv: every reward model"
     if frame.height == 0:
