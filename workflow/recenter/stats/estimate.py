@@ -5,9 +5,11 @@ over rater pairs, the replicates dropped, the small-cluster widening)."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from recenter.stats.bootstrap import (
     bca_interval,
@@ -28,7 +30,7 @@ class Estimate:
     n: int
 
 
-def mean_of_pairs(pairs, confidence: float) -> Estimate:
+def mean_of_pairs(pairs: Sequence[tuple[int, int, Estimate]], confidence: float) -> Estimate:
     """Mean over rater pairs ``(a, b, Estimate)`` of the defined estimates; its replicates
     average the pairs on every replicate (NaN pairs left out)."""
     defined = [e for _, _, e in pairs if not np.isnan(e.estimate)]
@@ -48,16 +50,18 @@ def n_dropped(e: Estimate) -> int:
     return int(np.isnan(np.asarray(e.replicates, dtype=float)).sum())
 
 
-def small_cluster(e: Estimate, n_clusters: int, confidence: float, jackknife=None) -> Estimate:
+def small_cluster(
+    e: Estimate, n_clusters: int, confidence: float, jackknife: ArrayLike | None = None
+) -> Estimate:
     """``e`` with its percentile interval widened for few clusters
     (``recenter.stats.bootstrap.small_cluster_interval``); with ``jackknife`` (leave-one-
     cluster-out values) the interval is first made BCa (``bca_interval``), then widened."""
     if jackknife is None:
         low, high = small_cluster_interval(e.estimate, e.replicates, confidence, n_clusters)
         return Estimate(e.estimate, float(low), float(high), e.replicates, e.n)
-    low, high = bca_interval(e.estimate, e.replicates, jackknife, confidence)
+    lo, hi = bca_interval(e.estimate, e.replicates, jackknife, confidence)
     f = small_cluster_factor(n_clusters, confidence)
     est = e.estimate
     return Estimate(
-        est, float(est + f * (low - est)), float(est + f * (high - est)), e.replicates, e.n
+        est, float(est + f * (lo - est)), float(est + f * (hi - est)), e.replicates, e.n
     )

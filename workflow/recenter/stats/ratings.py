@@ -15,9 +15,11 @@ Ratings are floats with NaN for "not rated".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from recenter.stats.bootstrap import (
     cluster_bootstrap,
@@ -74,7 +76,7 @@ __all__ = [
 
 
 # ---- weighted kappa -------------------------------------------------------------------------
-def category_codes(values, categories) -> np.ndarray:
+def category_codes(values: ArrayLike, categories: ArrayLike) -> np.ndarray:
     """Index of each value in ``categories`` (−1 for NaN); raises on a value outside them."""
     values = np.asarray(values, dtype=float)
     cats = np.asarray(categories, dtype=float)
@@ -89,7 +91,7 @@ def category_codes(values, categories) -> np.ndarray:
     return codes
 
 
-def pair_tables(a, b, categories) -> np.ndarray:
+def pair_tables(a: ArrayLike, b: ArrayLike, categories: Sequence[float]) -> np.ndarray:
     """Per-unit one-hot contingency cell of two raters (units × K × K); zero where either is
     missing. Summed over units it is the K × K table of the pair."""
     k = len(categories)
@@ -105,10 +107,10 @@ def kappa_weights(k: int, kind: str) -> np.ndarray:
     linear |i−j|/(K−1), quadratic ((i−j)/(K−1))² (Cohen 1968; Fleiss & Cohen 1973)."""
     power = {"linear": 1, "quadratic": 2}[kind]
     idx = np.arange(k)
-    return (np.abs(idx[:, None] - idx[None, :]) / (k - 1)) ** power
+    return np.asarray((np.abs(idx[:, None] - idx[None, :]) / (k - 1)) ** power)
 
 
-def weighted_kappa_from_table(table, kind: str) -> np.ndarray:
+def weighted_kappa_from_table(table: ArrayLike, kind: str) -> np.ndarray:
     """Cohen's weighted kappa from K × K tables (..., K, K), vectorized:
     kappa_w = 1 − Σ w_ij p_ij / Σ w_ij p_i· p_·j (Cohen 1968). NaN on an empty table or when
     the expected disagreement is 0 (both raters constant on the same category)."""
@@ -123,15 +125,15 @@ def weighted_kappa_from_table(table, kind: str) -> np.ndarray:
     return np.where((n > 0) & (de > 1e-15), kappa, np.nan)
 
 
-def weighted_kappa(a, b, categories, kind: str) -> float:
+def weighted_kappa(a: ArrayLike, b: ArrayLike, categories: Sequence[float], kind: str) -> float:
     """Cohen's weighted kappa of two raters on the units both rated."""
     return float(weighted_kappa_from_table(pair_tables(a, b, categories).sum(axis=0), kind))
 
 
 def pairwise_weighted_kappa_bootstrap(
-    ratings,
-    categories,
-    clusters,
+    ratings: ArrayLike,
+    categories: Sequence[float],
+    clusters: ArrayLike,
     n_clusters: int,
     kind: str,
     *,
@@ -173,7 +175,7 @@ def pairwise_weighted_kappa_bootstrap(
 
 
 # ---- Krippendorff's ordinal alpha -----------------------------------------------------------
-def coincidence_unit_stats(ratings, categories) -> np.ndarray:
+def coincidence_unit_stats(ratings: ArrayLike, categories: Sequence[float]) -> np.ndarray:
     """Per-unit contribution to Krippendorff's coincidence matrix (units × K × K) of ratings on
     the ordered scale ``categories`` (units × raters, NaN = missing); the formula lives in
     recenter.stats.ordinal.unit_coincidences (Krippendorff 2011, §C)."""
@@ -182,7 +184,7 @@ def coincidence_unit_stats(ratings, categories) -> np.ndarray:
     return unit_coincidences(codes, len(categories))
 
 
-def ordinal_alpha(ratings, categories) -> float:
+def ordinal_alpha(ratings: ArrayLike, categories: Sequence[float]) -> float:
     """Krippendorff's ordinal alpha of units × raters ``ratings`` (NaN = missing)."""
     return float(
         alpha_ordinal_from_coincidences(coincidence_unit_stats(ratings, categories).sum(0))
@@ -190,7 +192,14 @@ def ordinal_alpha(ratings, categories) -> float:
 
 
 def ordinal_alpha_bootstrap(
-    ratings, categories, clusters, n_clusters: int, *, replicates: int, seed: int, confidence
+    ratings: ArrayLike,
+    categories: Sequence[float],
+    clusters: ArrayLike,
+    n_clusters: int,
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
 ) -> Estimate:
     """Ordinal alpha with a percentile cluster-bootstrap interval (per-cluster coincidences);
     n = units with at least two values."""
@@ -211,14 +220,21 @@ def ordinal_alpha_bootstrap(
 
 # ---- means and ratios of sums ---------------------------------------------------------------
 def ratio_bootstrap(
-    numerator, denominator, clusters, n_clusters: int, *, replicates, seed, confidence
+    numerator: ArrayLike,
+    denominator: ArrayLike,
+    clusters: ArrayLike,
+    n_clusters: int,
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
 ) -> Estimate:
     """Σ numerator / Σ denominator over units (a mean, a share) with a percentile cluster-
     bootstrap interval; NaN replicates (empty denominator) are ignored by the interval."""
     unit = np.stack([np.asarray(numerator, float), np.asarray(denominator, float)], axis=-1)
     sums = cluster_sums(unit, clusters, n_clusters)
 
-    def stat(t):
+    def stat(t: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(t[..., 1] > 0, t[..., 0] / t[..., 1], np.nan)
 
@@ -233,7 +249,14 @@ def ratio_bootstrap(
 
 
 def difference_of_means_bootstrap(
-    values, group, clusters, n_clusters: int, *, replicates, seed, confidence
+    values: ArrayLike,
+    group: ArrayLike,
+    clusters: ArrayLike,
+    n_clusters: int,
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
 ) -> Estimate:
     """Δ = mean(values | group) − mean(values | not group) over units with a value and a
     group, with a percentile cluster-bootstrap interval. NaN (never 0) when either group is
@@ -247,7 +270,7 @@ def difference_of_means_bootstrap(
     unit = np.stack([v0 * g1, g1, v0 * g0, g0], axis=-1)
     sums = cluster_sums(unit, clusters, n_clusters)
 
-    def stat(t):
+    def stat(t: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             d = t[..., 0] / t[..., 1] - t[..., 2] / t[..., 3]
         return np.where((t[..., 1] > 0) & (t[..., 3] > 0), d, np.nan)
@@ -259,7 +282,9 @@ def difference_of_means_bootstrap(
 
 
 # ---- paired differences on an exact grid -------------------------------------------------
-def paired_difference_grid(rating, ratings) -> tuple[np.ndarray, np.ndarray, int]:
+def paired_difference_grid(
+    rating: ArrayLike, ratings: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Exact paired differences rater − mean of the other raters per unit, as integers over a
     common denominator, so that equal differences are equal numbers (in floats 4 − 11/3 and
     5 − 14/3 differ in the last bits, and a rank test would break their tie by noise).
@@ -287,7 +312,7 @@ def paired_difference_grid(rating, ratings) -> tuple[np.ndarray, np.ndarray, int
 
 
 # ---- tests ---------------------------------------------------------------------------------
-def wilcoxon_signed_rank(differences) -> tuple[float, float, str]:
+def wilcoxon_signed_rank(differences: ArrayLike) -> tuple[float, float, str]:
     """Two-sided Wilcoxon signed-rank test of paired differences (scipy.stats.wilcoxon,
     zero_method="wilcox": zero differences are dropped, Wilcoxon 1945). Ties are decided on
     the values exactly as given: pass integers on a common grid (``paired_difference_grid``)
@@ -303,7 +328,7 @@ def wilcoxon_signed_rank(differences) -> tuple[float, float, str]:
     return wilcoxon_exact_values(d.tolist())
 
 
-def holm(pvalues) -> np.ndarray:
+def holm(pvalues: ArrayLike) -> np.ndarray:
     """Holm (1979) step-down adjusted p-values via statsmodels ``multipletests``; NaN p-values
     are left out of the family and stay NaN."""
     from statsmodels.stats.multitest import multipletests

@@ -11,16 +11,18 @@ one cluster left out give the jackknife values of a BCa interval.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from recenter.stats.bootstrap import percentile_interval, resample_counts
 from recenter.stats.estimate import Estimate, mean_of_pairs
 
 
-def weighted_midranks(x, weights) -> np.ndarray:
+def weighted_midranks(x: ArrayLike, weights: ArrayLike) -> np.ndarray:
     """Mid-ranks of ``x`` (n,) in samples where unit i appears ``weights[b, i]`` times.
 
     ``weights``: (B × n) non-negative frequency weights. The rank of a value v is
@@ -44,7 +46,7 @@ def weighted_midranks(x, weights) -> np.ndarray:
     return ranks
 
 
-def weighted_pearson(x, y, weights) -> np.ndarray:
+def weighted_pearson(x: ArrayLike, y: ArrayLike, weights: ArrayLike) -> np.ndarray:
     """Pearson correlation of rows of ``x`` and ``y`` (B × n) with frequency weights (B × n).
 
     r = Σw(x−x̄)(y−ȳ) / sqrt(Σw(x−x̄)² Σw(y−ȳ)²), means weighted. NaN when either variance is 0.
@@ -64,7 +66,7 @@ def weighted_pearson(x, y, weights) -> np.ndarray:
     return np.where((vx > 0) & (vy > 0), r, np.nan)
 
 
-def spearman_weighted(x, y, weights=None) -> np.ndarray:
+def spearman_weighted(x: ArrayLike, y: ArrayLike, weights: ArrayLike | None = None) -> np.ndarray:
     """Spearman's rho (tie-corrected: Pearson correlation of mid-ranks) of ``x`` and ``y`` with
     frequency weights (B × n, default one row of ones): equals ``scipy.stats.spearmanr`` on the
     sample where unit i is repeated ``weights[b, i]`` times (Spearman 1904; ties: Kendall 1948,
@@ -76,18 +78,20 @@ def spearman_weighted(x, y, weights=None) -> np.ndarray:
     if weights is None:
         weights = np.ones((1, x.size))
     w = np.atleast_2d(np.asarray(weights, dtype=float))[:, keep]
-    x, y = x[keep], y[keep]
+    x, y = np.asarray(x[keep]), np.asarray(y[keep])
     if x.size < 2:
         return np.full(w.shape[0], np.nan)
     return weighted_pearson(weighted_midranks(x, w), weighted_midranks(y, w), w)
 
 
-def spearman(x, y) -> float:
+def spearman(x: ArrayLike, y: ArrayLike) -> float:
     """Spearman's rho of two vectors on the units where both are present (NaN if undefined)."""
     return float(spearman_weighted(x, y)[0])
 
 
-def _replicate_weights(clusters, n_clusters: int, replicates: int, seed: int):
+def _replicate_weights(
+    clusters: ArrayLike, n_clusters: int, replicates: int, seed: int
+) -> Iterator[np.ndarray]:
     """Yield (b × n_units) frequency weights: the unit's cluster's draw count, chunk by chunk
     (the same resamples as ``recenter.stats.bootstrap.cluster_bootstrap`` with this seed)."""
     clusters = np.asarray(clusters, dtype=np.int64)
@@ -96,7 +100,14 @@ def _replicate_weights(clusters, n_clusters: int, replicates: int, seed: int):
 
 
 def spearman_bootstrap(
-    x, y, clusters, n_clusters: int, *, replicates: int, seed: int, confidence: float
+    x: ArrayLike,
+    y: ArrayLike,
+    clusters: ArrayLike,
+    n_clusters: int,
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
 ) -> Estimate:
     """Spearman's rho of x and y with a percentile cluster-bootstrap interval (clusters are
     resampled with replacement; a unit's weight is its cluster's draw count)."""
@@ -115,7 +126,13 @@ def spearman_bootstrap(
 
 
 def pairwise_spearman_bootstrap(
-    ratings, clusters, n_clusters: int, *, replicates: int, seed: int, confidence: float
+    ratings: ArrayLike,
+    clusters: ArrayLike,
+    n_clusters: int,
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
 ) -> tuple[Estimate, list[tuple[int, int, Estimate]]]:
     """Mean over rater pairs of Spearman's rho on the units both rated (``ratings``: units ×
     raters, NaN = not rated), and each pair's rho. Pairs whose rho is undefined (fewer than
@@ -148,7 +165,7 @@ class LeaveOneOut:
     n_holdouts: int  # held-out humans with both rhos defined
 
 
-def _loo_parts(rating, ratings):
+def _loo_parts(rating: ArrayLike, ratings: ArrayLike) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """For each human j: (units used, mean of the other humans on them). A unit is used when
     the rater, human j and at least one other human rated it."""
     r = np.asarray(rating, dtype=float)
@@ -164,7 +181,7 @@ def _loo_parts(rating, ratings):
     return out
 
 
-def loo_spearman(rating, ratings) -> tuple[float, float, float]:
+def loo_spearman(rating: ArrayLike, ratings: ArrayLike) -> tuple[float, float, float]:
     """Point estimates of ``loo_spearman_bootstrap``: (rater, human, gap)."""
     r = np.asarray(rating, dtype=float)
     h = np.asarray(ratings, dtype=float)
@@ -180,7 +197,14 @@ def loo_spearman(rating, ratings) -> tuple[float, float, float]:
 
 
 def loo_spearman_bootstrap(
-    rating, ratings, clusters, n_clusters: int, *, replicates: int, seed: int, confidence: float
+    rating: ArrayLike,
+    ratings: ArrayLike,
+    clusters: ArrayLike,
+    n_clusters: int,
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
 ) -> LeaveOneOut:
     """Like-for-like Spearman comparison of a rater (an LLM judge, a reward model) with K ≥ 2
     human raters: hold out human j, correlate the rater with the mean of the other K − 1
@@ -191,12 +215,21 @@ def loo_spearman_bootstrap(
     Intervals: percentile cluster bootstrap with the same resamples for every part."""
     r = np.asarray(rating, dtype=float)
     h = np.asarray(ratings, dtype=float)
-    kw = {"replicates": replicates, "seed": seed, "confidence": confidence}
     cl = np.asarray(clusters, dtype=np.int64)
     parts = []
     for j, sel, m in _loo_parts(r, h):
-        a = spearman_bootstrap(r[sel], m[sel], cl[sel], n_clusters, **kw)
-        b = spearman_bootstrap(h[sel, j], m[sel], cl[sel], n_clusters, **kw)
+        a, b = (
+            spearman_bootstrap(
+                v,
+                m[sel],
+                cl[sel],
+                n_clusters,
+                replicates=replicates,
+                seed=seed,
+                confidence=confidence,
+            )
+            for v in (r[sel], h[sel, j])
+        )
         if not (np.isnan(a.estimate) or np.isnan(b.estimate)):
             parts.append((a, b))
     if not parts:
@@ -212,14 +245,14 @@ def loo_spearman_bootstrap(
     eb = float(np.mean([b.estimate for _, b in parts]))
     n = int(max(a.n for a, _ in parts))
 
-    def est(e, reps):
+    def est(e: float, reps: np.ndarray) -> Estimate:
         low, high = percentile_interval(reps, confidence)
         return Estimate(e, float(low), float(high), reps, n)
 
     return LeaveOneOut(est(ea, ra), est(eb, rb), est(ea - eb, rg), len(parts))
 
 
-def spearman_jackknife(x, y, clusters) -> np.ndarray:
+def spearman_jackknife(x: ArrayLike, y: ArrayLike, clusters: ArrayLike) -> np.ndarray:
     """Spearman's rho of x and y with each cluster left out in turn (clusters that have a
     unit where both are present): the jackknife values of ``bca_interval``."""
     x = np.asarray(x, dtype=float)
@@ -233,7 +266,7 @@ def spearman_jackknife(x, y, clusters) -> np.ndarray:
     return spearman_weighted(x, y, w)
 
 
-def pairwise_spearman_jackknife(ratings, clusters) -> np.ndarray:
+def pairwise_spearman_jackknife(ratings: ArrayLike, clusters: ArrayLike) -> np.ndarray:
     """Leave-one-cluster-out mean over rater pairs of Spearman's rho (pairs whose rho is
     undefined are skipped, as in ``pairwise_spearman_bootstrap``), one value per cluster."""
     h = np.asarray(ratings, dtype=float)

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 FIT_METHOD = ["lbfgs"]
 RETRY_METHOD = ["powell", "lbfgs"]
@@ -42,7 +44,7 @@ class Components:
         return {k: (v / total if total > 0 else float("nan")) for k, v in self.variance.items()}
 
 
-def _codes(x) -> np.ndarray:
+def _codes(x: ArrayLike) -> np.ndarray:
     """Integer codes 0..K-1 of the values of ``x`` (any hashable dtype)."""
     x = np.asarray(x)
     if x.dtype.kind not in "iub":
@@ -65,7 +67,7 @@ def _design(fixed: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str]
 
 
 def nested_components(
-    y,
+    y: ArrayLike,
     top: np.ndarray,
     nested: dict[str, np.ndarray],
     fixed: dict[str, np.ndarray],
@@ -134,7 +136,7 @@ class BootstrapComponents:
 
 
 def bootstrap_components(
-    y,
+    y: ArrayLike,
     top: np.ndarray,
     nested: dict[str, np.ndarray],
     fixed: dict[str, np.ndarray],
@@ -142,7 +144,7 @@ def bootstrap_components(
     *,
     replicates: int,
     seed: int,
-    progress=None,
+    progress: Callable[[str], None] | None = None,
 ) -> BootstrapComponents:
     """``nested_components`` and its cluster-bootstrap replicates over the top-level groups."""
     y = np.asarray(y, dtype=float)
@@ -220,7 +222,7 @@ def _ratio(t: tuple[float, float]) -> float:
 
 
 def moment_components(
-    y,
+    y: ArrayLike,
     fixed: dict[str, np.ndarray],
     top: np.ndarray,
     levels: dict[str, np.ndarray],
@@ -282,7 +284,7 @@ def moment_components(
 
 
 def bootstrap_moments(
-    y,
+    y: ArrayLike,
     fixed: dict[str, np.ndarray],
     top: np.ndarray,
     levels: dict[str, np.ndarray],
@@ -326,7 +328,7 @@ def bootstrap_moments(
 
 def components_table(
     boot: BootstrapComponents, confidence: float, levels_count: dict[str, int]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One row per component: variance and share with percentile intervals, the number of
     members of the level, and the replicates kept / dropped."""
     alpha = (1 - confidence) / 2
