@@ -15,6 +15,7 @@ from __future__ import annotations
 import pprint
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -306,7 +307,7 @@ def _solve_stage3() -> dict:
 
 def _lookup(pop: dict, key: str) -> float:
     """pop["a"]["b.c"]... for a dotted key whose parts may themselves contain dots."""
-    node = pop
+    node: Any = pop
     rest = key
     while isinstance(node, dict) and rest:
         for k in sorted(node, key=len, reverse=True):

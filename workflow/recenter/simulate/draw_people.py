@@ -10,8 +10,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from recenter.simulate import design, text
-from recenter.simulate.calibrated import PARAMS
-from recenter.simulate.streams import DATASETS, Block
+from recenter.simulate.streams import DATASETS, PARAMS, Block
 
 
 @dataclass(frozen=True)

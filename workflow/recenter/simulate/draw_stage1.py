@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from recenter.simulate import design
-from recenter.simulate.calibrated import PARAMS
 from recenter.simulate.draw_people import Attribute
-from recenter.simulate.streams import Block, sigmoid
+from recenter.simulate.streams import PARAMS, Block, sigmoid
 
 
 def draw_labels(blk: Block, attrs: list[Attribute], quality: np.ndarray) -> None:
@@ -30,7 +29,7 @@ def draw_labels(blk: Block, attrs: list[Attribute], quality: np.ndarray) -> None
     cats = list(p1["failure_mode_share"])
     share = np.array([p1["failure_mode_share"][c] for c in cats])
     drawn = rng.choice(len(cats), size=n_attr, p=share / share.sum())
-    for i in np.flatnonzero(flagged):
+    for i in np.flatnonzero(flagged).tolist():
         blk.out.add(
             "failure_modes.jsonl",
             {

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from recenter.simulate import design, text
-from recenter.simulate.calibrated import PARAMS
 from recenter.simulate.draw_people import Attribute, People
-from recenter.simulate.streams import CATEGORIES, Block, sigmoid
+from recenter.simulate.streams import CATEGORIES, PARAMS, Block, sigmoid
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from recenter.simulate import design, text
-from recenter.simulate.calibrated import PARAMS
 from recenter.simulate.draw_people import Attribute, People
 from recenter.simulate.draw_stage2 import Items, Prompts
-from recenter.simulate.streams import Block, ordinal
+from recenter.simulate.streams import PARAMS, Block, ordinal
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ Kruskal 1958, J. Am. Stat. Assoc. 53:814).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import ndtr
 
@@ -109,7 +111,7 @@ def _stage1_pool(p: dict, weights: dict[str, float]) -> tuple[dict, dict]:
     x, w = gauss_hermite()
     total = sum(weights.values())
     per_dataset = {}
-    pool = {
+    pool: dict[str, Any] = {
         "ref": 0.0,
         "flag": 0.0,
         "sys": {v: 0.0 for v in p["verifiers"]},
@@ -226,7 +228,7 @@ def stage2_population(p: dict, weights: dict[str, float]) -> dict:
     humans = [r for r in raters if p["raters"][r]["kind"] == "human"]
     pairwise = [r for r in raters if p["raters"][r]["kind"] in ("human", "llm")]
     rate = dict.fromkeys(raters, 0.0)
-    joint = {}
+    joint: dict[tuple[str, str], float] = {}
     cons = 0.0
     tp = dict.fromkeys(raters, 0.0)
     ceil_ref = dict.fromkeys(humans, 0.0)  # P(both other humans vote relevant)

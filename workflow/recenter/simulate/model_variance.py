@@ -97,7 +97,7 @@ class _Stage3Integrals:
                 for h in range(3)
             ]
             pairs_ab = [(a, b) for a in range(3) for b in range(3) if a != b]
-            c_piu += share * np.mean([self.cov(f[a], f[b], ww) for a, b in pairs_ab])
+            c_piu += share * float(np.mean([self.cov(f[a], f[b], ww) for a, b in pairs_ab]))
             for h in range(3):
                 lat = p["mu_gen"][g] + spiu + self.offs[h]
                 pk = np.concatenate(

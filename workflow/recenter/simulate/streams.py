@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from recenter.simulate import design
+from recenter.simulate import calibrated, design
+
+#: the calibrated parameters (calibrated.py), typed for the stages that read them
+PARAMS: dict[str, Any] = calibrated.PARAMS
 
 STREAMS = {
     "users": 1,

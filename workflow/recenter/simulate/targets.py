@@ -9,6 +9,8 @@ numbers are read from workflow/resources/paper_values.yaml by id.
 
 from __future__ import annotations
 
+from typing import Any
+
 from recenter import paper
 from recenter.simulate import design
 
@@ -42,7 +44,7 @@ _SYNTH_ORIGIN = (
 # Stage 2: the human consensus rate is the reported count over the labelled items.
 _CONSENSUS = _paper("s2.consensus_relevant") / _paper("s2.labelled_items")
 _CONSENSUS_TEXT = f"{paper.text('s2.consensus_relevant')}/{paper.text('s2.labelled_items')}"
-_LLM_LO, _LLM_HI = paper.value("s2.rate_llms")
+_LLM_LO, _LLM_HI = design._range("s2.rate_llms")
 _LLM_ORIGIN = f"ours (reported range {_LLM_LO * 100:.0f}-{_LLM_HI * 100:.0f}%)"
 # Stage 3: the reward models are spread [ours] 0.02 apart around the paper's "about 0.3".
 _RM = _paper("s3.reward_models_rho")
@@ -180,7 +182,7 @@ TARGETS: dict[str, dict[str, tuple[float, str, float]]] = {
 }
 
 #: Fixed structural choices [ours], not solved for.
-FIXED = {
+FIXED: dict[str, dict[str, Any]] = {
     "stage1": {
         "offsets": [-0.1, 0.0, 0.1],
         # the paper's shares of the failure-mode categories among flagged attributes
