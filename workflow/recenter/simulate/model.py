@@ -31,6 +31,10 @@ quadrature because raters are conditionally independent given the latents. Spear
 discrete ratings is the population grade correlation: the Pearson correlation of the mid-rank
 transforms ``G(x) = P(X < x) + P(X = x) / 2`` (the limit of the tie-corrected sample rho;
 Kruskal 1958, J. Am. Stat. Assoc. 53:814).
+
+Stages 1 and 2 are here; Stage 3 is in ``model_stage3``, the variance components in
+``model_variance`` and the quadrature and agreement closed forms in ``quadrature``, all
+re-exported from this module.
 """
 
 from __future__ import annotations
