@@ -6,7 +6,7 @@ design (paper.md) with fresh draws and its own ids, so every count is k times th
 
 from __future__ import annotations
 
-from recenter import paper
+from recenter import layout, paper
 
 #: Version of the generator; part of study.json's ``source`` and truth.json.
 GENERATOR_VERSION = "2.0.0"
@@ -112,18 +112,8 @@ def expected_category_weights() -> dict[str, float]:
     }
 
 
-CORE_FILES = (
-    "users.jsonl",
-    "conversations.jsonl",
-    "attributes.jsonl",
-    "attribute_judgments.jsonl",
-    "failure_modes.jsonl",
-    "prompts.jsonl",
-    "relevance_items.jsonl",
-    "relevance_judgments.jsonl",
-    "response_ratings.jsonl",
-    "mention_flags.jsonl",
-)
+#: the human-written files of a study (the canonical format's list, recenter.layout)
+CORE_FILES = layout.CORE_FILES
 
 
 def model_files() -> list[str]:
