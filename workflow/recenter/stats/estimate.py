@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -17,6 +18,15 @@ from recenter.stats.bootstrap import (
     small_cluster_factor,
     small_cluster_interval,
 )
+
+
+class BootstrapArgs(TypedDict):
+    """The keyword arguments of every cluster-bootstrap statistic: replicates, seed and the
+    confidence level of the percentile interval (``recenter.stats.bootstrap``)."""
+
+    replicates: int
+    seed: int
+    confidence: float
 
 
 @dataclass(frozen=True)

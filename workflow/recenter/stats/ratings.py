@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
+from typing import Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -26,7 +27,13 @@ from recenter.stats.bootstrap import (
     cluster_sums,
     small_cluster_interval,
 )
-from recenter.stats.estimate import Estimate, mean_of_pairs, n_dropped, small_cluster
+from recenter.stats.estimate import (
+    BootstrapArgs,
+    Estimate,
+    mean_of_pairs,
+    n_dropped,
+    small_cluster,
+)
 from recenter.stats.ordinal import alpha_ordinal_from_coincidences, unit_coincidences
 from recenter.stats.spearman import (
     LeaveOneOut,
@@ -136,25 +143,20 @@ def pairwise_weighted_kappa_bootstrap(
     clusters: ArrayLike,
     n_clusters: int,
     kind: str,
-    *,
-    replicates: int,
-    seed: int,
-    confidence: float,
+    **boot: Unpack[BootstrapArgs],
 ) -> tuple[Estimate, list[tuple[int, int, Estimate]]]:
     """Mean over rater pairs of weighted kappa (``kind`` linear | quadratic) and each pair's
     kappa, with percentile cluster-bootstrap intervals (per-cluster K × K tables)."""
     ratings = np.asarray(ratings, dtype=float)
     pairs_ix = list(combinations(range(ratings.shape[1]), 2))
     if not pairs_ix:
-        return mean_of_pairs([], confidence), []
+        return mean_of_pairs([], boot["confidence"]), []
     unit = np.stack([pair_tables(ratings[:, a], ratings[:, b], categories) for a, b in pairs_ix], 1)
     sums = cluster_sums(unit, clusters, n_clusters)  # C × P × K × K
     res = cluster_bootstrap(
         sums,
         lambda t: weighted_kappa_from_table(t, kind),
-        replicates=replicates,
-        seed=seed,
-        confidence=confidence,
+        **boot,
     )
     n_pair = sums.sum(axis=(0, 2, 3))
     pairs = [
@@ -171,7 +173,7 @@ def pairwise_weighted_kappa_bootstrap(
         )
         for p, (a, b) in enumerate(pairs_ix)
     ]
-    return mean_of_pairs(pairs, confidence), pairs
+    return mean_of_pairs(pairs, boot["confidence"]), pairs
 
 
 # ---- Krippendorff's ordinal alpha -----------------------------------------------------------
@@ -196,23 +198,14 @@ def ordinal_alpha_bootstrap(
     categories: Sequence[float],
     clusters: ArrayLike,
     n_clusters: int,
-    *,
-    replicates: int,
-    seed: int,
-    confidence: float,
+    **boot: Unpack[BootstrapArgs],
 ) -> Estimate:
     """Ordinal alpha with a percentile cluster-bootstrap interval (per-cluster coincidences);
     n = units with at least two values."""
     unit = coincidence_unit_stats(ratings, categories)
     n_pairable = int((unit.sum(axis=(1, 2)) > 0).sum())
     sums = cluster_sums(unit, clusters, n_clusters)
-    res = cluster_bootstrap(
-        sums,
-        alpha_ordinal_from_coincidences,
-        replicates=replicates,
-        seed=seed,
-        confidence=confidence,
-    )
+    res = cluster_bootstrap(sums, alpha_ordinal_from_coincidences, **boot)
     return Estimate(
         float(res.estimate), float(res.ci_low), float(res.ci_high), res.replicates, n_pairable
     )
@@ -224,10 +217,7 @@ def ratio_bootstrap(
     denominator: ArrayLike,
     clusters: ArrayLike,
     n_clusters: int,
-    *,
-    replicates: int,
-    seed: int,
-    confidence: float,
+    **boot: Unpack[BootstrapArgs],
 ) -> Estimate:
     """Σ numerator / Σ denominator over units (a mean, a share) with a percentile cluster-
     bootstrap interval; NaN replicates (empty denominator) are ignored by the interval."""
@@ -238,7 +228,7 @@ def ratio_bootstrap(
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(t[..., 1] > 0, t[..., 0] / t[..., 1], np.nan)
 
-    res = cluster_bootstrap(sums, stat, replicates=replicates, seed=seed, confidence=confidence)
+    res = cluster_bootstrap(sums, stat, **boot)
     return Estimate(
         float(res.estimate),
         float(res.ci_low),
@@ -253,10 +243,7 @@ def difference_of_means_bootstrap(
     group: ArrayLike,
     clusters: ArrayLike,
     n_clusters: int,
-    *,
-    replicates: int,
-    seed: int,
-    confidence: float,
+    **boot: Unpack[BootstrapArgs],
 ) -> Estimate:
     """Δ = mean(values | group) − mean(values | not group) over units with a value and a
     group, with a percentile cluster-bootstrap interval. NaN (never 0) when either group is
@@ -275,7 +262,7 @@ def difference_of_means_bootstrap(
             d = t[..., 0] / t[..., 1] - t[..., 2] / t[..., 3]
         return np.where((t[..., 1] > 0) & (t[..., 3] > 0), d, np.nan)
 
-    res = cluster_bootstrap(sums, stat, replicates=replicates, seed=seed, confidence=confidence)
+    res = cluster_bootstrap(sums, stat, **boot)
     return Estimate(
         float(res.estimate), float(res.ci_low), float(res.ci_high), res.replicates, int(ok.sum())
     )

@@ -14,12 +14,13 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from recenter.stats.bootstrap import percentile_interval, resample_counts
-from recenter.stats.estimate import Estimate, mean_of_pairs
+from recenter.stats.estimate import BootstrapArgs, Estimate, mean_of_pairs
 
 
 def weighted_midranks(x: ArrayLike, weights: ArrayLike) -> np.ndarray:
@@ -100,14 +101,7 @@ def _replicate_weights(
 
 
 def spearman_bootstrap(
-    x: ArrayLike,
-    y: ArrayLike,
-    clusters: ArrayLike,
-    n_clusters: int,
-    *,
-    replicates: int,
-    seed: int,
-    confidence: float,
+    x: ArrayLike, y: ArrayLike, clusters: ArrayLike, n_clusters: int, **boot: Unpack[BootstrapArgs]
 ) -> Estimate:
     """Spearman's rho of x and y with a percentile cluster-bootstrap interval (clusters are
     resampled with replacement; a unit's weight is its cluster's draw count)."""
@@ -118,21 +112,15 @@ def spearman_bootstrap(
     reps = np.concatenate(
         [
             spearman_weighted(x, y, w)
-            for w in _replicate_weights(clusters, n_clusters, replicates, seed)
+            for w in _replicate_weights(clusters, n_clusters, boot["replicates"], boot["seed"])
         ]
     )
-    low, high = percentile_interval(reps, confidence)
+    low, high = percentile_interval(reps, boot["confidence"])
     return Estimate(float(est), float(low), float(high), reps, int(keep.sum()))
 
 
 def pairwise_spearman_bootstrap(
-    ratings: ArrayLike,
-    clusters: ArrayLike,
-    n_clusters: int,
-    *,
-    replicates: int,
-    seed: int,
-    confidence: float,
+    ratings: ArrayLike, clusters: ArrayLike, n_clusters: int, **boot: Unpack[BootstrapArgs]
 ) -> tuple[Estimate, list[tuple[int, int, Estimate]]]:
     """Mean over rater pairs of Spearman's rho on the units both rated (``ratings``: units ×
     raters, NaN = not rated), and each pair's rho. Pairs whose rho is undefined (fewer than
@@ -141,17 +129,9 @@ def pairwise_spearman_bootstrap(
     ratings = np.asarray(ratings, dtype=float)
     pairs = []
     for a, b in combinations(range(ratings.shape[1]), 2):
-        e = spearman_bootstrap(
-            ratings[:, a],
-            ratings[:, b],
-            clusters,
-            n_clusters,
-            replicates=replicates,
-            seed=seed,
-            confidence=confidence,
-        )
+        e = spearman_bootstrap(ratings[:, a], ratings[:, b], clusters, n_clusters, **boot)
         pairs.append((a, b, e))
-    return mean_of_pairs(pairs, confidence), pairs
+    return mean_of_pairs(pairs, boot["confidence"]), pairs
 
 
 # ---- like-for-like judge–human Spearman ----------------------------------------------------
@@ -201,10 +181,7 @@ def loo_spearman_bootstrap(
     ratings: ArrayLike,
     clusters: ArrayLike,
     n_clusters: int,
-    *,
-    replicates: int,
-    seed: int,
-    confidence: float,
+    **boot: Unpack[BootstrapArgs],
 ) -> LeaveOneOut:
     """Like-for-like Spearman comparison of a rater (an LLM judge, a reward model) with K ≥ 2
     human raters: hold out human j, correlate the rater with the mean of the other K − 1
@@ -218,22 +195,14 @@ def loo_spearman_bootstrap(
     cl = np.asarray(clusters, dtype=np.int64)
     parts = []
     for j, sel, m in _loo_parts(r, h):
-        a, b = (
-            spearman_bootstrap(
-                v,
-                m[sel],
-                cl[sel],
-                n_clusters,
-                replicates=replicates,
-                seed=seed,
-                confidence=confidence,
-            )
-            for v in (r[sel], h[sel, j])
-        )
+        a = spearman_bootstrap(r[sel], m[sel], cl[sel], n_clusters, **boot)
+        b = spearman_bootstrap(h[sel, j], m[sel], cl[sel], n_clusters, **boot)
         if not (np.isnan(a.estimate) or np.isnan(b.estimate)):
             parts.append((a, b))
     if not parts:
-        nan = Estimate(float("nan"), float("nan"), float("nan"), np.full(replicates, np.nan), 0)
+        nan = Estimate(
+            float("nan"), float("nan"), float("nan"), np.full(boot["replicates"], np.nan), 0
+        )
         return LeaveOneOut(nan, nan, nan, 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN replicate -> NaN
@@ -246,7 +215,7 @@ def loo_spearman_bootstrap(
     n = int(max(a.n for a, _ in parts))
 
     def est(e: float, reps: np.ndarray) -> Estimate:
-        low, high = percentile_interval(reps, confidence)
+        low, high = percentile_interval(reps, boot["confidence"])
         return Estimate(e, float(low), float(high), reps, n)
 
     return LeaveOneOut(est(ea, ra), est(eb, rb), est(ea - eb, rg), len(parts))
