@@ -66,7 +66,7 @@ def _design(fixed: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str]
     return np.column_stack(cols), names, starts
 
 
-def _estimates_only_model():
+def _estimates_only_model() -> Any:
     """statsmodels' ``MixedLM`` whose ``fit`` never fails on a singular Hessian.
 
     After optimising, ``MixedLM.fit`` inverts the Hessian at the optimum for the standard
@@ -79,8 +79,8 @@ def _estimates_only_model():
     ``MixedLM`` fit's."""
     from statsmodels.regression.mixed_linear_model import MixedLM
 
-    class EstimatesOnlyMixedLM(MixedLM):
-        def hessian(self, params):
+    class EstimatesOnlyMixedLM(MixedLM):  # type: ignore[misc]  # statsmodels has no types
+        def hessian(self, params: np.ndarray) -> tuple[np.ndarray, bool]:
             hess, sing = super().hessian(params)
             try:
                 np.linalg.inv(-hess)
