@@ -43,6 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check workflow tests bench
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --cores 1
+	$(BIN)/mypy workflow/recenter
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix workflow tests bench
