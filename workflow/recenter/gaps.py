@@ -15,7 +15,7 @@ from recenter.schemas import INTERVAL
 from recenter.stats.bootstrap import none_if_nan
 
 #: Columns every stage's gaps table has, in this order (a stage may append its own, ``extra``).
-GAPS_SCHEMA: dict[str, pl.DataType] = {
+GAPS_SCHEMA: dict[str, type[pl.DataType]] = {
     "stage": pl.String,
     "comparison": pl.String,
     "statistic": pl.String,
@@ -30,7 +30,7 @@ def _cell(x) -> float | None:
 def gaps_table(
     stage: str,
     rows: Iterable[tuple],
-    extra: Mapping[str, pl.DataType] | None = None,
+    extra: Mapping[str, type[pl.DataType]] | None = None,
 ) -> pl.DataFrame:
     """A stage's gaps table: one row per ``(comparison, statistic, estimate, ci_low, ci_high,
     *extra values)``, the stage name (``"1 attribute extraction"``, …) in ``stage``, the

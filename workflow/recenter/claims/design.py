@@ -3,6 +3,8 @@ for real users, and the counts themselves (study_counts, also drawn in Fig 1).""
 
 from __future__ import annotations
 
+from typing import cast
+
 from recenter import paper
 from recenter.claims.model import (
     Context,
@@ -40,7 +42,7 @@ def _design_count(ctx: Context, pv: paper.PaperValue) -> Outcome:
     source = f"study.duckdb: {what}"
     if n == 0:
         return not_supported(f"this study has no {what}", source, 0)
-    want = int(pv.value)
+    want = int(cast(float, pv.value))
     if ctx.data_kind == "real" and n < want:
         return not_supported(
             f"this export holds {n:,} of the paper's {want:,}: a part of the study cannot check "
@@ -74,7 +76,7 @@ def _selection_minimum(ctx: Context, pv: paper.PaperValue) -> Outcome:
         return not_supported("this study has no real users", source)
     if ctx.counts.get("conversations", 0) == 0:
         return not_supported("this study has no conversations", source)
-    n, want = ctx.counts.get(key, 0), int(pv.value)
+    n, want = ctx.counts.get(key, 0), int(cast(float, pv.value))
     if ctx.data_kind == "real" and n < want:
         return not_supported(
             f"a real user here has only {n:,} {what}, below the paper's rule of {want:,}: the "
@@ -94,7 +96,7 @@ def _profile_size(ctx: Context, pv: paper.PaperValue) -> Outcome:
     source = "study.duckdb: items per user-prompt pair of relevance_items"
     if ctx.counts.get("s2_items", 0) == 0:
         return not_supported("this study has no relevance items", source)
-    lo, hi = pv.value
+    lo, hi = cast(tuple[float, float], pv.value)
     n_min, n_max = ctx.counts.get("s2_pair_min_items", 0), ctx.counts.get("s2_pair_max_items", 0)
     ok = lo <= n_min and n_max <= hi
     note = f"pairs have {n_min:,} to {n_max:,} items (ci_low, ci_high: fewest and most)"
@@ -134,7 +136,7 @@ def _flagged(ctx, pv):
             source,
             n,
         )
-    ok = n == int(pv.value)
+    ok = n == int(cast(float, pv.value))
     note = (
         ""
         if ok

@@ -23,7 +23,7 @@ GAP_CLAIMS = (
 # The like-for-like Spearman rows of gaps_stage3 get no paper mark: the paper's derived gaps
 # are another estimand (see _UNLIKE).
 
-GAPS_SUMMARY_SCHEMA = {
+GAPS_SUMMARY_SCHEMA: dict[str, type[pl.DataType]] = {
     "stage": pl.String,
     "comparison": pl.String,
     "statistic": pl.String,

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast, overload
 
 import polars as pl
 
@@ -91,6 +92,12 @@ class Context:
         return f"{self.confidence:.0%}"
 
 
+@overload
+def column(
+    frame: pl.DataFrame, table: str, logical: str, optional: Literal[False] = False
+) -> str: ...
+@overload
+def column(frame: pl.DataFrame, table: str, logical: str, optional: bool) -> str | None: ...
 def column(frame: pl.DataFrame, table: str, logical: str, optional: bool = False) -> str | None:
     """The column of ``frame`` (a ``table``) that holds ``logical`` (see COLUMNS)."""
     for cand in COLUMNS[table][logical]:
@@ -147,9 +154,9 @@ def half_unit(paper_text: str) -> float:
 def band(pv: paper.PaperValue) -> tuple[float, float]:
     """The values the paper's statement covers."""
     if pv.kind == "range":
-        lo, hi = pv.value
+        lo, hi = cast(tuple[float, float], pv.value)
         return lo, hi
-    v = float(pv.value)
+    v = float(cast(float, pv.value))
     t = pv.tolerance if pv.tolerance is not None else half_unit(pv.paper_text or str(v))
     return v - t, v + t
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import polars as pl
 
@@ -49,7 +50,7 @@ def _latex_text(t: str) -> str:
 
 def numbers(ledger: pl.DataFrame, ctx: Context) -> dict:
     """numbers.json: every ledger row's numbers, by claim id, with its macro name."""
-    out = {
+    out: dict[str, Any] = {
         "study": ctx.study,
         "data_kind": ctx.data_kind,
         "banner": banner(ctx.data_kind),

@@ -61,7 +61,8 @@ def truth_value(truth: dict | None, claim_id: str) -> float | None:
 def _split_truth_path(path: str) -> list[str]:
     """'stage3.judge.gpt-5.4.mean' -> ['stage3', 'judge', 'gpt-5.4', 'mean'] (system names
     contain dots: a part is joined to the next while it ends in a digit followed by a digit)."""
-    parts, out = path.split("."), []
+    parts = path.split(".")
+    out: list[str] = []
     for p in parts:
         if out and re.search(r"\d$", out[-1]) and p[:1].isdigit():
             out[-1] += "." + p

@@ -38,7 +38,7 @@ def _mean_of(es: list[rs.Estimate]) -> tuple[float, np.ndarray]:
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN replicate -> NaN
         est = np.nanmean([e.estimate for e in es])
         reps = np.nanmean(np.stack([e.replicates for e in es]), axis=0)
-    return est, reps
+    return float(est), reps
 
 
 def _per_system(systems: dict[str, np.ndarray], h, hmean, units: Units, boot, paired: bool):

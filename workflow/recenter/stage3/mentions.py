@@ -5,6 +5,8 @@ permutation p-values). The cluster is the user (recenter.stage3.data)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -154,7 +156,8 @@ def mention_vs_penalty(rates: pl.DataFrame, gaps: pl.DataFrame) -> tuple[pl.Data
     t = rates.drop(
         "judge_delta", "judge_delta_ci_low", "judge_delta_ci_high", "in_correlation", "note"
     ).join(judge, on="model", how="full", coalesce=True)
-    notes, used = [], []
+    notes: list[str | None] = []
+    used: list[bool] = []
     for r in t.iter_rows(named=True):
         if r["n_units"] is None:
             notes.append("judge only: no generator file of this model")
@@ -202,7 +205,7 @@ def rank_correlation_summary(x, y, max_exact: int = 8, seed: int = 0) -> dict:
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     n = int(x.size)
-    out = {
+    out: dict[str, Any] = {
         "n_models": n,
         "spearman": None,
         "p_exact_permutation": None,
