@@ -33,6 +33,7 @@ GAPS_SUMMARY_SCHEMA: dict[str, type[pl.DataType]] = {
     "paper_low": pl.Float64,
     "paper_high": pl.Float64,
     "consistent": pl.Boolean,
+    "note": pl.String,  # the stage's reason when the estimate is undefined
 }
 
 
@@ -74,6 +75,7 @@ def gaps_summary(frames: dict[int, pl.DataFrame]) -> pl.DataFrame:
                     "paper_low": lo,
                     "paper_high": hi,
                     "consistent": consistent,
+                    "note": r.get("note"),
                 }
             )
     return pl.DataFrame(rows, schema=GAPS_SUMMARY_SCHEMA)

@@ -140,6 +140,9 @@ def verifier_f1_replicates(
     return float(res.estimate[F1]), res.replicates[:, F1]
 
 
+SHARE_GAP = "problematic share (uncertain + rejected judgments): real minus synthetic users"
+
+
 def gaps_rows(
     gap_estimate: float,
     gap_replicates: np.ndarray,
@@ -161,7 +164,7 @@ def gaps_rows(
     low, high = percentile_interval(gap_replicates, boot.confidence)
     rows.append(
         (
-            "problematic share (uncertain + rejected judgments): real minus synthetic users",
+            SHARE_GAP,
             "difference of shares",
             gap_estimate,
             low,
@@ -212,4 +215,6 @@ def gaps_rows(
         )
     else:
         notes.append("no LLM or no trained verifier with a defined F1: no verifier-gap row")
-    return gaps_table(STAGE, rows), notes
+    reasons = {row[0]: "F1 undefined on the attributes the verifiers scored" for row in rows}
+    reasons[SHARE_GAP] = "needs judged attributes of both real and synthetic users (one has none)"
+    return gaps_table(STAGE, rows, reasons=reasons), notes

@@ -329,8 +329,13 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
         e = fn(est)[0]
         low, high = percentile_interval(fn(reps), boot.confidence)
         rows.append((comparison, statistic, e, low, high))
+    reasons = {
+        comparison: "a rate of the ratio is undefined or 0 (no label, or none marked relevant)"
+        for comparison, _, _ in specs
+    }
     g = kappa.groups.filter(pl.col("statistic").str.starts_with("mean"))
     g_est = dict(zip(g["group"], g["estimate"], strict=True))
+    g_note = dict(zip(g["group"], g["note"], strict=True))
     for a, b, label in (
         ("llm_human", "human_human", "κ LLM–human minus κ human–human"),
         ("llm_llm", "human_human", "κ LLM–LLM minus κ human–human"),
@@ -340,4 +345,6 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
         diff = kappa.group_replicates[a] - kappa.group_replicates[b]
         low, high = percentile_interval(diff, boot.confidence)
         rows.append((label, "difference of mean Cohen's kappa", e, low, high))
-    return gaps_table("2 relevance matching", rows)
+        why = [f"{grp}: {g_note[grp]}" for grp in (a, b) if g_note[grp]]
+        reasons[label] = "; ".join(why) or "a group's mean kappa is undefined"
+    return gaps_table("2 relevance matching", rows, reasons=reasons)

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import polars as pl
 
-from recenter.gaps import GAPS_SCHEMA, gaps_table
+from recenter.gaps import GAPS_SCHEMA, NOTE, gaps_table
 from recenter.stage3 import common as c
 from recenter.stage3.data import Units, unit_mean
 from recenter.stats import ratings as rs
@@ -18,7 +18,7 @@ from recenter.stats import ratings as rs
 STAGE = "3 response generation"
 #: Stage 3's gaps table: the shared columns and the replicates left out of each interval.
 EXTRA = {"n_replicates_dropped": pl.Int64}
-STAGE3_GAPS_SCHEMA = {**GAPS_SCHEMA, **EXTRA}
+STAGE3_GAPS_SCHEMA = {**GAPS_SCHEMA, **EXTRA, **NOTE}
 
 JUDGE_MEAN = "LLM-judge mean rating minus human mean rating (mean over judges)"
 JUDGE_RHO = (
@@ -30,6 +30,15 @@ RM_RHO = (
     "held-out human vs the same mean (mean over held-out humans and models)"
 )
 RHO_GAP = "difference of mean Spearman rho"
+_RHO_WHY = (
+    "needs units rated by the system and at least two humans, with ratings that vary "
+    "(Spearman's rho of constant ratings is undefined)"
+)
+REASONS = {
+    JUDGE_MEAN: "no unit rated by both an LLM judge and a human",
+    JUDGE_RHO: _RHO_WHY,
+    RM_RHO: _RHO_WHY,
+}
 
 
 def _mean_of(es: list[rs.Estimate]) -> tuple[float, np.ndarray]:
@@ -89,4 +98,4 @@ def gaps_rows(
                 est, reps, boot.confidence, c.n_clusters(units, mask)
             )
         rows.append((comparison, statistic, est, low, high, int(np.isnan(reps).sum())))
-    return gaps_table(STAGE, rows, EXTRA)
+    return gaps_table(STAGE, rows, EXTRA, reasons=REASONS)
