@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from recenter import layout
+from recenter.atomic import atomic_write
 from recenter.errors import LocatedError, Problems
-from recenter.outputs import file_mode
 
 log = logging.getLogger(__name__)
 
@@ -861,38 +860,31 @@ def _rows(study: Study) -> dict[str, tuple[list[str], list[tuple]]]:
 
 def write_database(study: Study, db_path: str | os.PathLike) -> None:
     """Write the study's tables and views to ``db_path`` atomically."""
+    atomic_write(db_path, lambda tmp: _fill_database(study, tmp), fresh=True, companions=[".wal"])
+
+
+def _fill_database(study: Study, path: Path) -> None:
+    """Create the database at ``path`` (which must not exist) with every table and view."""
     import duckdb
     import polars as pl
 
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # DuckDB refuses to open an existing empty file as a database
-    tmp_path = Path(tmp)
+    con = duckdb.connect(str(path))
     try:
-        con = duckdb.connect(str(tmp_path))
-        try:
-            con.execute(_sql("schema.sql"))
-            for table, (columns, rows) in _rows(study).items():
-                if not rows:
-                    continue
-                frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
-                cols = ", ".join(columns)
-                con.register("incoming", frame.to_arrow())
-                try:
-                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
-                finally:
-                    con.unregister("incoming")
-            con.execute(_sql("views.sql"))
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.chmod(tmp_path, file_mode())
-        os.replace(tmp_path, db_path)
+        con.execute(_sql("schema.sql"))
+        for table, (columns, rows) in _rows(study).items():
+            if not rows:
+                continue
+            frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+            cols = ", ".join(columns)
+            con.register("incoming", frame.to_arrow())
+            try:
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+            finally:
+                con.unregister("incoming")
+        con.execute(_sql("views.sql"))
+        con.execute("CHECKPOINT")
     finally:
-        tmp_path.unlink(missing_ok=True)
-        Path(str(tmp_path) + ".wal").unlink(missing_ok=True)
+        con.close()
 
 
 def build(study_dir: str | os.PathLike, db_path: str | os.PathLike, progress=None) -> Study:
