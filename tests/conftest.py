@@ -51,3 +51,11 @@ def fixture_workdir(tmp_path: Path) -> Path:
     workdir = make_workdir(tmp_path / "wf")
     add_study(workdir)
     return workdir
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that takes a workflow directory runs Snakemake: it is a workflow test (`make
+    test-fast` leaves those out) even where its module forgot the marker."""
+    for item in items:
+        if "fixture_workdir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.workflow)

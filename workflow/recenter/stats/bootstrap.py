@@ -110,9 +110,13 @@ class BootstrapResult:
 
 
 def percentile_interval(replicates, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of replicates (axis 0), ignoring NaN replicates."""
+    """Percentile interval of replicates (axis 0), ignoring NaN replicates; NaN (undefined)
+    where no replicate is left, e.g. when every resample of a single cluster was dropped."""
     alpha = (1 - confidence) / 2
     reps = np.asarray(replicates, dtype=float)
+    if reps.shape[0] == 0:
+        undefined = np.full(reps.shape[1:], np.nan)
+        return undefined, undefined.copy()
     if not np.isnan(reps).any():  # the common case; nanquantile is several times slower
         low, high = np.quantile(reps, [alpha, 1 - alpha], axis=0)
         return low, high

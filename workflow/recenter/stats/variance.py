@@ -63,6 +63,31 @@ def _design(fixed: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str]
     return np.column_stack(cols), names, starts
 
 
+def _estimates_only_model():
+    """statsmodels' ``MixedLM`` whose ``fit`` never fails on a singular Hessian.
+
+    After optimising, ``MixedLM.fit`` inverts the Hessian at the optimum for the standard
+    errors of the parameters, and raises ``LinAlgError`` when it is exactly singular — which
+    happens when a component sits at its boundary 0, and whether the matrix comes out exactly
+    singular depends on the CPU's floating-point path. This module reports no standard error
+    from that matrix (its intervals are cluster-bootstrap intervals), so a singular Hessian is
+    replaced by -I for that inversion only: the estimates (variances, fixed effects, scale) are
+    what the optimiser found, unchanged. ``tests/test_variance.py`` checks they equal a plain
+    ``MixedLM`` fit's."""
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    class EstimatesOnlyMixedLM(MixedLM):
+        def hessian(self, params):
+            hess, sing = super().hessian(params)
+            try:
+                np.linalg.inv(-hess)
+            except np.linalg.LinAlgError:
+                return -np.eye(hess.shape[0]), True
+            return hess, sing
+
+    return EstimatesOnlyMixedLM
+
+
 def nested_components(
     y,
     top: np.ndarray,
@@ -79,7 +104,7 @@ def nested_components(
     be unique within its group); ``fixed``: name -> categorical fixed effect per row, the
     annotator factor named ``annotator`` (its component = variance of its fitted means).
     """
-    from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
+    from statsmodels.regression.mixed_linear_model import VCSpec
 
     y = np.asarray(y, dtype=float)
     n = y.size
@@ -101,7 +126,7 @@ def nested_components(
             mt.append(mat)
         colnames.append(cn)
         mats.append(mt)
-    model = MixedLM(
+    model = _estimates_only_model()(
         y, exog, top_codes, exog_re=np.ones((n, 1)), exog_vc=VCSpec(names, colnames, mats)
     )
     with warnings.catch_warnings():
