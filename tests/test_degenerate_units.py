@@ -70,3 +70,27 @@ def test_a_single_cluster_interval_is_undefined_not_zero_width(confidence: float
 
     low, high = small_cluster_interval(0.5, np.empty(0), confidence, n_clusters=1)
     assert np.isnan(low) and np.isnan(high)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "prompt"),
+    [(None, "hello there"), ("0", "?"), ("the of and", "it is the")],
+)
+@pytest.mark.parametrize("scorer", ["bm25", "embedding-lsa-8"])
+def test_text_baselines_score_nothing_when_the_texts_hold_no_word(attribute, prompt, scorer):
+    """An attribute without text, texts without a word, or only stop words: the text models
+    (bm25s, scikit-learn's TF-IDF) have an empty vocabulary; no item is scored, and why."""
+    from recenter.stage2 import baselines
+
+    items = pl.DataFrame(
+        {
+            "item_id": ["i1", "i2"],
+            "attribute_id": ["a1", "a2"],
+            "attribute_text": [attribute, attribute],
+            "prompt_id": ["p1", "p1"],
+            "prompt_text": [prompt, prompt],
+        }
+    )
+    frame, model = baselines.item_scores(items, scorer, dimensions=8)
+    assert frame.height == 0
+    assert "no item scored" in model

@@ -60,6 +60,10 @@ TABLE_NOTE = (
 )
 
 
+class EmptyVocabulary(ValueError):
+    """The study's texts hold no word a text model can index: it scores no item."""
+
+
 def bm25_scores(items: pl.DataFrame, k1: float = 1.5, b: float = 0.75) -> tuple[np.ndarray, str]:
     """BM25 score of each item's attribute text for its prompt text. Returns (scores, model)."""
     import bm25s
@@ -68,6 +72,8 @@ def bm25_scores(items: pl.DataFrame, k1: float = 1.5, b: float = 0.75) -> tuple[
     corpus = bm25s.tokenize(
         attrs["attribute_text"].to_list(), stopwords="en", return_ids=False, show_progress=False
     )
+    if not any(corpus):
+        raise EmptyVocabulary("every attribute text is empty after stop-word removal")
     retriever = bm25s.BM25(k1=k1, b=b)
     retriever.index(corpus, show_progress=False)
     attr_index = {a: i for i, a in enumerate(attrs["attribute_id"].to_list())}
@@ -98,7 +104,12 @@ def lsa_scores(items: pl.DataFrame, dimensions: int, seed: int = 0) -> tuple[np.
     prompt_texts = items["prompt_text"].to_list()
     corpus = sorted(set(attr_texts) | set(prompt_texts))
     vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english")
-    tfidf = vectorizer.fit_transform(corpus)
+    try:
+        tfidf = vectorizer.fit_transform(corpus)
+    except ValueError as err:  # scikit-learn: "empty vocabulary; perhaps only stop words"
+        if "empty vocabulary" not in str(err):
+            raise
+        raise EmptyVocabulary("every text is empty after stop-word removal") from err
     k = max(1, min(dimensions, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
     svd = TruncatedSVD(n_components=k, random_state=seed)
     emb = svd.fit_transform(tfidf)
@@ -229,6 +240,28 @@ def random_prevalence_votes(labels, groups, n_folds: int, seed: int):
     return votes, fold_of, prob
 
 
+def _has_words(items: pl.DataFrame) -> bool:
+    """Whether some attribute text and some prompt text hold a word (a run of letters or
+    digits of two or more, as the tokenizers of BM25 and TF-IDF read them)."""
+    import re
+
+    word = re.compile(r"\w\w")
+    texts = (items["attribute_text"].to_list(), items["prompt_text"].to_list())
+    return all(any(word.search(t) for t in column) for column in texts)
+
+
+def _scores_of(sub, scorer, dimensions, embeddings, embedding_model) -> tuple[np.ndarray, str]:
+    from recenter.stage2 import embedding
+
+    if scorer == BM25:
+        return bm25_scores(sub)
+    if scorer == lsa_name(dimensions):
+        return lsa_scores(sub, dimensions)
+    if scorer.startswith("embedding-") and embeddings is not None:
+        return embedding.cosine_scores(sub, embeddings), embedding_model or scorer
+    raise ValueError(f"unknown scorer {scorer!r} (or no embeddings given for it)")
+
+
 def item_scores(
     items: pl.DataFrame,
     scorer: str,
@@ -236,19 +269,19 @@ def item_scores(
     embeddings: pl.DataFrame | None = None,
     embedding_model: str | None = None,
 ) -> tuple[pl.DataFrame, str]:
-    """Scores of one scorer for every item with both texts -> (item_id, score), model text."""
-    from recenter.stage2 import embedding
-
+    """Scores of one scorer for every item with both texts -> (item_id, score), model text.
+    When the study's texts hold no word to index, no item is scored and the model text says
+    why (the baseline's rows are then undefined, never 0)."""
     keep = (items["attribute_text"].is_not_null() & items["prompt_text"].is_not_null()).to_numpy()
     sub = items.filter(pl.Series(keep))
-    if scorer == BM25:
-        scores, model = bm25_scores(sub)
-    elif scorer == lsa_name(dimensions):
-        scores, model = lsa_scores(sub, dimensions)
-    elif scorer.startswith("embedding-") and embeddings is not None:
-        scores, model = embedding.cosine_scores(sub, embeddings), embedding_model or scorer
-    else:
-        raise ValueError(f"unknown scorer {scorer!r} (or no embeddings given for it)")
+    empty = pl.DataFrame(schema={"item_id": pl.String, "score": pl.Float64})
+    if not _has_words(sub):
+        why = "no item has an attribute and a prompt text with a word in it: no item scored"
+        return empty, f"{scorer}: {why}"
+    try:
+        scores, model = _scores_of(sub, scorer, dimensions, embeddings, embedding_model)
+    except EmptyVocabulary as err:
+        return empty, f"{scorer}: {err}: no item scored"
     if not keep.all():
         model += f"; {int((~keep).sum())} items without attribute or prompt text not scored"
     frame = pl.DataFrame({"item_id": sub["item_id"], "score": scores}).sort("item_id")
