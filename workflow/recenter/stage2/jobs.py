@@ -136,6 +136,12 @@ def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
                 table,
                 pl.DataFrame(diff_rows)
                 .select(pl.lit(table["stage"][0]).alias("stage"), pl.all())
+                .with_columns(
+                    pl.when(pl.col("estimate").is_null())
+                    .then(pl.lit("F1 undefined on the items both systems voted on"))
+                    .otherwise(pl.lit(None, pl.String))
+                    .alias("note")
+                )
                 .cast(table.schema),
             ],
             how="vertical",
