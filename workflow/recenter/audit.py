@@ -73,7 +73,7 @@ def fmt_p(p: Any) -> str:
 
 
 def fmt_ci(estimate: Any, low: Any, high: Any, digits: int = 3) -> str:
-    """"0.39 [0.28, 0.49]" (estimate and interval in one cell)."""
+    """ "0.39 [0.28, 0.49]" (estimate and interval in one cell)."""
     if low is None or high is None or (isinstance(low, float) and math.isnan(low)):
         return fmt(estimate, digits)
     return f"{fmt(estimate, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
@@ -112,8 +112,11 @@ def table(
         if f"{c}_ci_low" in cols and f"{c}_ci_high" in cols:
             merged[c] = (f"{c}_ci_low", f"{c}_ci_high")
     for c in ("estimate", "value", "mean", "kappa", "delta", "share"):
-        if c in cols and "ci_low" in cols and "ci_high" in cols and not any(
-            "ci_low" in pair for pair in merged.values()
+        if (
+            c in cols
+            and "ci_low" in cols
+            and "ci_high" in cols
+            and not any("ci_low" in pair for pair in merged.values())
         ):
             merged[c] = ("ci_low", "ci_high")
             break

@@ -55,7 +55,11 @@ def _normalise(nb, root: str) -> None:
     info = nb.metadata.get("language_info")
     if info is not None:
         nb.metadata["language_info"] = {"name": info.get("name", "python")}
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     count = 0
     for cell in nb.cells:
         if SNAKEMAKE_TAG in cell.metadata.get("tags", []):
