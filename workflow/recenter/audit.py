@@ -108,18 +108,20 @@ def table(
     frame = frame.drop([c for c in frame.columns if c.endswith("_text")])
     cols = list(frame.columns)
     merged: dict[str, tuple[str, str]] = {}
-    for c in cols:
-        if f"{c}_ci_low" in cols and f"{c}_ci_high" in cols:
-            merged[c] = (f"{c}_ci_low", f"{c}_ci_high")
-    for c in ("estimate", "value", "mean", "kappa", "delta", "share"):
-        if (
-            c in cols
-            and "ci_low" in cols
-            and "ci_high" in cols
-            and not any("ci_low" in pair for pair in merged.values())
-        ):
-            merged[c] = ("ci_low", "ci_high")
-            break
+    for low in [c for c in cols if c.endswith("ci_low")]:
+        high = low[: -len("low")] + "high"
+        if high not in cols:
+            continue
+        prefix = low[: -len("ci_low")].rstrip("_")
+        if prefix:
+            candidates = [prefix] + [c for c in cols if c.startswith(prefix + "_")]
+        else:
+            candidates = ["estimate", "value", "share", "rate", "mean_rating", "mean", "kappa"]
+            candidates += ["delta", "mention_rate", "ratio"]
+        candidates = [c for c in candidates if c in cols and c not in (low, high)]
+        candidates = [c for c in candidates if not c.endswith(("ci_low", "ci_high"))]
+        if candidates and candidates[0] not in merged:
+            merged[candidates[0]] = (low, high)
     hidden = {x for pair in merged.values() for x in pair}
     shown = [c for c in cols if c not in hidden]
     rows = frame.rows(named=True)
@@ -131,7 +133,7 @@ def table(
         out.append(f"<caption style='text-align:left'>{html.escape(caption)}</caption>")
     head = []
     for c in shown:
-        name = label(c) + (" [95% interval]" if c in merged else "")
+        name = label(c) + (" [interval]" if c in merged else "")
         kind = "text" if frame.schema[c] == pl.String else "num"
         head.append(f'<th class="{kind}">{html.escape(name)}</th>')
     out.append("<tr>" + "".join(head) + "</tr>")
