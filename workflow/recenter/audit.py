@@ -186,12 +186,12 @@ def check(
     diff = 0.0 if both_missing else abs(a - b)
     ok = both_missing or (not math.isnan(diff) and diff <= tol)
     _CHECKS.append((what, a, b))
-    mark = "agrees" if ok else "DISAGREES"
+    mark = "✓ agrees" if ok else "✗ DISAGREES"
+    color = "#1e7b34" if ok else "#b00020"
     _html(
-        _STYLE + '<table class="audit-table"><tr><th class="text">re-derived</th>'
-        "<th>independent</th><th>workflow</th><th>|difference|</th><th></th></tr>"
-        f'<tr><td class="text">{html.escape(what)}</td><td>{a:.12g}</td><td>{b:.12g}</td>'
-        f"<td>{diff:.1e}</td><td><b>{mark}</b></td></tr></table>"
+        f'<div style="font-size:13px;margin:1px 0"><b style="color:{color}">{mark}</b> · '
+        f"{html.escape(what)}: independent <code>{a:.12g}</code>, workflow "
+        f"<code>{b:.12g}</code>, |difference| {diff:.1e}</div>"
     )
     if not ok:
         raise AuditError(
