@@ -341,7 +341,9 @@ def claims(results: Path, ids: Sequence[str]) -> None:
         verdict = {True: "**holds**", False: "**does not hold**", None: "cannot be checked"}[
             r.get("consistent")
         ]
-        lines.append(f"- *{r['claim']}* (paper {r['paper_value']}): {verdict} on these data.")
+        value = r.get("paper_value")
+        said = f" (paper {value})" if value not in (None, "") else " (a conclusion, no number)"
+        lines.append(f"- *{r['claim']}*{said}: {verdict} on these data.")
     md("Claims ledger:\n\n" + "\n".join(lines))
 
 
