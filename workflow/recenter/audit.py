@@ -93,20 +93,17 @@ _STYLE = (
 )
 
 
-def table(
-    frame: pl.DataFrame,
-    *,
-    digits: int = 3,
-    caption: str | None = None,
-    max_rows: int | None = None,
-    drop: Sequence[str] = ("data_kind",),
-) -> None:
-    """Display ``frame`` as a readable HTML table: every `<x>` with `<x>_ci_low`/`<x>_ci_high`
-    (or `ci_low`/`ci_high` beside `estimate`/`value`) shown as "x [low, high]", p-value columns
-    as "< 0.001", `*_text` twins dropped, labels in words. All rows unless ``max_rows``."""
-    frame = frame.drop([c for c in drop if c in frame.columns])
-    frame = frame.drop([c for c in frame.columns if c.endswith("_text")])
-    cols = list(frame.columns)
+def _cell(c: str, r: dict, merged: dict, digits: int) -> str:
+    v = r[c]
+    if c in merged:
+        return fmt_ci(v, r[merged[c][0]], r[merged[c][1]], digits)
+    if c == "p" or c.startswith("p_") or c.endswith("_p") or "p_value" in c:
+        return fmt_p(v)
+    return fmt(v, digits)
+
+
+def _interval_columns(cols: list[str]) -> dict[str, tuple[str, str]]:
+    """estimate column -> (its ci_low column, its ci_high column)."""
     merged: dict[str, tuple[str, str]] = {}
     for low in [c for c in cols if c.endswith("ci_low")]:
         high = low[: -len("low")] + "high"
@@ -122,6 +119,25 @@ def table(
         candidates = [c for c in candidates if not c.endswith(("ci_low", "ci_high"))]
         if candidates and candidates[0] not in merged:
             merged[candidates[0]] = (low, high)
+    return merged
+
+
+def table(
+    frame: pl.DataFrame,
+    *,
+    digits: int = 3,
+    caption: str | None = None,
+    max_rows: int | None = None,
+    drop: Sequence[str] = ("data_kind",),
+) -> None:
+    """Display ``frame`` as a readable HTML table: every `<x>` with `<x>_ci_low`/`<x>_ci_high`
+    (or `ci_low`/`ci_high` beside `estimate`/`value`) shown as "x [low, high]", p-value columns
+    as "< 0.001", `*_text` twins dropped, labels in words. All rows unless ``max_rows``."""
+    frame = frame.drop([c for c in drop if c in frame.columns])
+    frame = frame.drop([c for c in frame.columns if c.endswith("_text")])
+    cols = list(frame.columns)
+    merged = _interval_columns(list(frame.columns))
+    cols = list(frame.columns)
     hidden = {x for pair in merged.values() for x in pair}
     shown = [c for c in cols if c not in hidden]
     rows = frame.rows(named=True)
@@ -140,13 +156,7 @@ def table(
     for r in rows:
         cells = []
         for c in shown:
-            v = r[c]
-            if c in merged:
-                text = fmt_ci(v, r[merged[c][0]], r[merged[c][1]], digits)
-            elif c == "p" or c.startswith("p_") or c.endswith("_p") or "p_value" in c:
-                text = fmt_p(v)
-            else:
-                text = fmt(v, digits)
+            text = _cell(c, r, merged, digits)
             kind = "text" if frame.schema[c] == pl.String else "num"
             cells.append(f'<td class="{kind}">{html.escape(text)}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
