@@ -12,6 +12,7 @@ from pathlib import Path
 
 from conftest import run_snakemake
 
+# --config takes every word after it: targets come first
 ARGS = ("--cores", "2", "--config", "study=study")
 NOTEBOOK = "stage2_relevance"
 
@@ -27,7 +28,7 @@ def _checks(workdir: Path, name: str) -> list[dict[str, str]]:
 
 def test_notebooks_audit_look_executed_and_are_reproducible(fixture_workdir: Path) -> None:
     workdir = fixture_workdir
-    run_snakemake(workdir, *ARGS, _target(NOTEBOOK, "html"), check=True)
+    run_snakemake(workdir, _target(NOTEBOOK, "html"), *ARGS, check=True)
     checks = _checks(workdir, NOTEBOOK)
     assert len(checks) >= 10  # consensus, rates, every kappa pair, Table 3, gaps
     for row in checks:  # the file records values that agree, not just names
@@ -48,14 +49,14 @@ def test_notebooks_audit_look_executed_and_are_reproducible(fixture_workdir: Pat
     assert len(injected) == 1 and "os.chdir" not in "".join(injected[0]["source"])
     before = (nb_path.read_bytes(), html_path.read_bytes())
     run_snakemake(
-        workdir, *ARGS, "--forcerun", "run_notebook", _target(NOTEBOOK, "html"), check=True
+        workdir, _target(NOTEBOOK, "html"), "--forcerun", "run_notebook", *ARGS, check=True
     )
     assert (nb_path.read_bytes(), html_path.read_bytes()) == before
 
 
 def test_corrupted_result_table_fails_its_audit_cell(fixture_workdir: Path) -> None:
     workdir = fixture_workdir
-    run_snakemake(workdir, *ARGS, _target(NOTEBOOK, "checks.csv"), check=True)
+    run_snakemake(workdir, _target(NOTEBOOK, "checks.csv"), *ARGS, check=True)
     table = workdir / "results/study/tables/consensus_summary.csv"
     lines = table.read_text(encoding="utf-8").splitlines()
     for k, line in enumerate(lines):
@@ -69,10 +70,10 @@ def test_corrupted_result_table_fails_its_audit_cell(fixture_workdir: Path) -> N
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
     proc = run_snakemake(
         workdir,
+        _target(NOTEBOOK, "checks.csv"),
+        "--forcerun",  # takes every word up to the next option
+        _target(NOTEBOOK, "checks.csv"),
         *ARGS,
-        "--forcerun",
-        _target(NOTEBOOK, "checks.csv"),
-        _target(NOTEBOOK, "checks.csv"),
     )
     assert proc.returncode != 0
     assert not (workdir / _target(NOTEBOOK, "checks.csv")).exists()
