@@ -37,6 +37,18 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 
+def put_interpreter_on_path() -> None:
+    """Put the directory of this Python's executable first on PATH (once), so the commands the
+    notebook directive shells out to (papermill, jupyter) come from the same environment."""
+    import os
+    import sys
+
+    here = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[0] != here:
+        os.environ["PATH"] = os.pathsep.join([here, *parts])
+
+
 #: the tag of the cell Snakemake's notebook directive injects (the `snakemake` object, pickled,
 #: and an os.chdir to the absolute working directory)
 SNAKEMAKE_TAG = "snakemake-job-properties"

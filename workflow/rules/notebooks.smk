@@ -8,15 +8,12 @@
 # (independent value, workflow value) as its output. render_notebook then writes the executed
 # copy without what changes between runs or machines (timings, the injected cell's absolute
 # paths) and its HTML.
-import os
-import sys
+from recenter.notebooks import put_interpreter_on_path
 
 # The notebook directive runs `papermill` (or `jupyter-nbconvert`, `jupyter notebook` for
 # --edit-notebook) through the shell: find them beside this Snakemake's interpreter (.venv/bin)
 # even when the environment is not activated (`.venv/bin/snakemake ...`).
-os.environ["PATH"] = os.pathsep.join(
-    [os.path.dirname(sys.executable), os.environ.get("PATH", "")]
-)
+put_interpreter_on_path()
 
 register_notebook(
     "00_study_overview",
