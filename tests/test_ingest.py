@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recenter.ingest import (
+    REFERENCES,
     SCHEMA_DIR,
     StudyDataError,
     _fast_check,
@@ -454,3 +455,81 @@ def test_unknown_presentation_order_is_allowed(study: Path, tmp_path: Path) -> N
         "AND personalized_position IS NULL"
     ).fetchall()[0]
     assert n == 2
+
+
+# ---- the table of references ------------------------------------------------------------------
+
+
+def _reference_files(study: Path, selector: str) -> list[Path]:
+    """The files of a REFERENCES row: a core file, or every model file of a role."""
+    if selector.startswith("models/"):
+        return sorted((study / selector).rglob("*.jsonl"))
+    return [study / selector]
+
+
+#: The references data/raw/README.md promises are checked (file, field -> the file defining it).
+PROMISED_REFERENCES = {
+    ("conversations.jsonl", "user_id"): "users.jsonl",
+    ("attributes.jsonl", "user_id"): "users.jsonl",
+    ("attribute_judgments.jsonl", "attribute_id"): "attributes.jsonl",
+    ("failure_modes.jsonl", "attribute_id"): "attributes.jsonl",
+    ("relevance_items.jsonl", "user_id"): "users.jsonl",
+    ("relevance_items.jsonl", "prompt_id"): "prompts.jsonl",
+    ("relevance_items.jsonl", "attribute_id"): "attributes.jsonl",
+    ("relevance_judgments.jsonl", "item_id"): "relevance_items.jsonl",
+    ("models/verifier", "attribute_id"): "attributes.jsonl",
+    ("models/relevance", "item_id"): "relevance_items.jsonl",
+    ("models/generator", "user_id"): "users.jsonl",
+    ("models/generator", "prompt_id"): "prompts.jsonl",
+    ("response_ratings.jsonl", "response_item_id"): "models/generator/*.jsonl",
+    ("mention_flags.jsonl", "response_item_id"): "models/generator/*.jsonl",
+    ("models/judge", "response_item_id"): "models/generator/*.jsonl",
+}
+
+
+def test_the_table_holds_every_promised_reference() -> None:
+    assert {(r.file, r.field): r.target.source for r in REFERENCES} == PROMISED_REFERENCES
+    assert len(REFERENCES) == len(PROMISED_REFERENCES)  # no row twice
+
+
+def test_every_reference_names_a_required_field_of_its_files() -> None:
+    """A row of the table can only check what every record has: its field is required by the
+    schema of each kind of file it covers, and its target is defined by a file of the layout."""
+    from recenter import layout
+    from recenter.ingest import CORE_KINDS, model_kind
+
+    for ref in REFERENCES:
+        if ref.file.startswith("models/"):
+            role = ref.file.removeprefix("models/")
+            kinds = layout.MODEL_ROLES[role] or (None,)
+            schemas = [model_kind(layout.ModelFile(role, k, "x")).schema for k in kinds]
+        else:
+            schemas = [CORE_KINDS[ref.file].schema]
+        for name in schemas:
+            schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+            assert ref.field in schema["required"], (ref, name)
+        assert ref.target.source in {*layout.CORE_FILES, "models/generator/*.jsonl"}, ref
+
+
+@pytest.mark.parametrize("ref", REFERENCES, ids=lambda r: f"{r.file}:{r.field}")
+def test_each_reference_row_refuses_a_dangling_id(ref, study: Path, tmp_path: Path) -> None:
+    """Each row of the table is checked: a dangling id in the first record of (every file of)
+    its file is refused with that file, line 1 and the row's field."""
+    paths = _reference_files(study, ref.file)
+    assert paths, ref
+    for path in paths:
+        edit_line(path, 1, lambda r: r.update({ref.field: "no-such-id"}))
+    err = load_error(study, tmp_path)
+    located = {(p.path, p.line, p.field, p.message) for p in err.problems}
+    for path in paths:
+        expected = (
+            str(path),
+            1,
+            ref.field,
+            f"unknown {ref.target.what} 'no-such-id'; expected an id defined in "
+            f"{ref.target.source}",
+        )
+        assert any(loc[:3] == expected[:3] and loc[3].startswith(expected[3]) for loc in located), (
+            expected,
+            err.lines(),
+        )

@@ -248,7 +248,9 @@ def test_gaps_rows_use_the_rates_and_kappa_estimates(loaded):
         "estimate",
         "ci_low",
         "ci_high",
+        "note",
     }
+    assert gaps["note"].null_count() == gaps.height  # every gap is defined here
 
 
 @pytest.mark.parametrize("system", ["llm-a", "llm-b", "clf"])

@@ -15,6 +15,7 @@ import pytest
 from scipy.stats import mannwhitneyu, spearmanr, wilcoxon
 from sklearn.metrics import cohen_kappa_score
 
+from recenter import gaps
 from recenter.ingest import build
 from recenter.stage3 import analysis, data, jobs
 from recenter.stats.bootstrap import BootstrapConfig
@@ -416,6 +417,38 @@ def test_gaps_rows_equal_hand_computation(loaded, raw):
     assert est[2] == pytest.approx(like_for_like(r))
     assert t["n_replicates_dropped"].min() >= 0
     assert set(t["stage"]) == {"3 response generation"}
+
+
+def test_gaps_rows_share_the_gaps_columns_of_every_stage(loaded):
+    """Stage 3's gaps table is the shared gaps table (recenter.gaps) plus its own
+    n_replicates_dropped; an undefined value is an empty cell, never 0 (a judge with no unit
+    in common with the humans has no defined mean difference)."""
+    from recenter.stage3 import gaps as stage3_gaps
+
+    units, _, h, judge, rm, *_ = loaded
+    t = analysis.gaps_rows(h, {"llm-a": judge}, {"rm-a": rm}, units, BOOT)
+    assert t.schema == {**gaps.GAPS_SCHEMA, "n_replicates_dropped": pl.Int64, "note": pl.String}
+    assert analysis.GAPS_SCHEMA == dict(t.schema)
+    none = np.full_like(judge, np.nan)
+    empty = analysis.gaps_rows(h, {"llm-none": none}, {}, units, BOOT)
+    assert empty.height == 2
+    assert empty["estimate"].to_list() == [None, None]
+    assert empty["ci_low"].null_count() == 2
+    assert empty["note"].to_list() == [
+        "no unit rated by both an LLM judge and a human",
+        stage3_gaps.REASONS[stage3_gaps.JUDGE_RHO],
+    ]
+
+
+def test_gaps_table_rejects_a_row_without_its_extra_columns():
+    table = gaps.gaps_table("3 x", [("c", "s", 1.0, float("nan"), None, 4)], {"n": pl.Int64})
+    assert table.row(0) == ("3 x", "c", "s", 1.0, None, None, 4, None)
+    with pytest.raises(ValueError, match="gives no reason"):
+        gaps.gaps_table("3 x", [("c", "s", float("nan"), None, None)])
+    why = gaps.gaps_table("3 x", [("c", "s", None, None, None)], reasons={"c": "no data"})
+    assert why["note"].to_list() == ["no data"]
+    with pytest.raises(ValueError, match="extra values"):
+        gaps.gaps_table("3 x", [("c", "s", 1.0, 0.5, 1.5)], {"n": pl.Int64})
 
 
 def test_p_text_keeps_tiny_p_values():

@@ -8,17 +8,18 @@ from importlib import resources
 import altair as alt
 import polars as pl
 
-#: The one font of every figure: Lato, shipped by the PyPI package ``font-lato`` (pinned in
+#: The one font of every figure: Roboto, shipped by the PyPI package ``font-roboto`` (pinned in
 #: requirements.lock) and registered with vl-convert, so that a figure's PNG bytes do not
 #: depend on the machine's fonts (a generic family such as "sans-serif" resolves to whatever
-#: the system has: adding Debian's fonts-liberation changed every PNG). Characters Lato lacks
-#: still fall back to a system font.
-FONT = "Lato"
+#: the system has: adding Debian's fonts-liberation changed every PNG). Roboto covers the
+#: Greek and mathematical characters of the figures (κ, ρ, Δ, −, ≤, ·); Lato, used before,
+#: lacks the Greek ones, which then fell back to a system font and changed with it.
+FONT = "Roboto"
 
 
 def font_directory() -> str:
-    """Absolute path of the folder of the project's font files (in the font-lato package)."""
-    return str(resources.files("font_lato").joinpath("files"))
+    """Absolute path of the folder of the project's font files (in the font-roboto package)."""
+    return str(resources.files("font_roboto").joinpath("files"))
 
 
 @cache

@@ -5,10 +5,11 @@ dataset, failure-mode labels, verifier predictions and conversation texts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
 
 #: The tool's answers in their order: makes sense < maybe < doesn't make sense.
 LABELS = ("accepted", "uncertain", "rejected")
@@ -20,18 +21,6 @@ CATEGORIES = (
     "not_standalone",
     "other",
 )
-
-
-def connect(db_path: str | Path):
-    """Read-only connection to a study database."""
-    import duckdb
-
-    return duckdb.connect(str(db_path), read_only=True)
-
-
-def data_kind(con) -> str:
-    """``simulated`` | ``real`` | ``fixture`` from the study table."""
-    return con.sql("SELECT data_kind FROM study").pl()["data_kind"][0]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
+from recenter.schemas import INTERVAL, RATER_COUNTS
 from recenter.stage1.data import CATEGORIES, LABELS, JudgmentMatrix
 from recenter.stats import agreement as ag
 from recenter.stats import cluster_tests as ct
@@ -255,57 +256,50 @@ def agreement_table(jm: JudgmentMatrix, boot: BootstrapConfig) -> pl.DataFrame:
     the pairs (kappa)."""
     k = len(LABELS)
     prob = jm.problematic()
-    rows = []
-
-    res_o = ordinal.krippendorff_alpha_ordinal(jm.codes.T, k)
-    coinc = ordinal.unit_coincidences(jm.codes, k)
     n_pairable = int(((~np.isnan(jm.codes)).sum(axis=1) >= 2).sum())
-    low = high = None
-    if res_o.reason is None:
-        b = cluster_bootstrap(
-            cluster_sums(coinc, jm.clusters, jm.n_clusters),
-            ordinal.alpha_ordinal_from_coincidences,
-            **boot.kwargs(),
-        )
-        low, high = none_if_nan(b.ci_low), none_if_nan(b.ci_high)
-    rows.append(
-        _agree_row(
+    rows = [
+        _alpha_row(
             "Krippendorff's alpha (ordinal)",
             "accepted < uncertain < rejected",
-            res_o.alpha,
-            low,
-            high,
-            len(jm.annotators),
-            None,
+            ordinal.krippendorff_alpha_ordinal(jm.codes.T, k),
+            lambda: ordinal.unit_coincidences(jm.codes, k),
+            ordinal.alpha_ordinal_from_coincidences,
+            jm,
             n_pairable,
-            res_o.reason,
-        )
-    )
-
-    res_n = ag.krippendorff_alpha_nominal(prob.T)
-    low = high = None
-    if res_n.reason is None:
-        unit = ag.alpha_binary_unit_stats(prob)
-        b = cluster_bootstrap(
-            cluster_sums(unit, jm.clusters, jm.n_clusters),
-            ag.alpha_binary_from_sums,
-            **boot.kwargs(),
-        )
-        low, high = none_if_nan(b.ci_low), none_if_nan(b.ci_high)
-    rows.append(
-        _agree_row(
+            boot,
+        ),
+        _alpha_row(
             "Krippendorff's alpha (nominal)",
             "problematic (uncertain or rejected) vs accepted",
-            res_n.alpha,
-            low,
-            high,
-            len(jm.annotators),
-            None,
+            ag.krippendorff_alpha_nominal(prob.T),
+            lambda: ag.alpha_binary_unit_stats(prob),
+            ag.alpha_binary_from_sums,
+            jm,
             n_pairable,
-            res_n.reason,
+            boot,
+        ),
+        _kappa_row(jm, prob, boot),
+    ]
+    return pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
+
+
+def _alpha_row(statistic, labels, res, unit_stats, from_sums, jm, n_pairable, boot) -> dict:
+    """A Krippendorff's alpha row: the estimate ``res`` and, when it is defined, the interval
+    of the cluster bootstrap of the per-attribute statistics ``unit_stats()`` (``from_sums``
+    maps their cluster sums to alpha)."""
+    low = high = None
+    if res.reason is None:
+        b = cluster_bootstrap(
+            cluster_sums(unit_stats(), jm.clusters, jm.n_clusters), from_sums, **boot.kwargs()
         )
+        low, high = none_if_nan(b.ci_low), none_if_nan(b.ci_high)
+    return _agree_row(
+        statistic, labels, res.alpha, low, high, len(jm.annotators), None, n_pairable, res.reason
     )
 
+
+def _kappa_row(jm: JudgmentMatrix, prob: np.ndarray, boot: BootstrapConfig) -> dict:
+    """The mean pairwise Cohen's kappa row (see agreement_table)."""
     counts = ag.pairwise_counts(prob, jm.clusters, jm.n_clusters)
     n_pair = counts.sum(axis=(0, 1))
     kappa_est = ag.kappa_matrix_from_counts(counts.sum(axis=0))
@@ -321,20 +315,17 @@ def agreement_table(jm: JudgmentMatrix, boot: BootstrapConfig) -> pl.DataFrame:
         b = cluster_bootstrap(counts, ag.kappa_matrix_from_counts, **boot.kwargs())
         lo, hi = percentile_interval(_mean_pairs(b.replicates, pairs), boot.confidence)
         low, high = none_if_nan(lo), none_if_nan(hi)
-    rows.append(
-        _agree_row(
-            "mean pairwise Cohen's kappa",
-            "problematic (uncertain or rejected) vs accepted",
-            est,
-            low,
-            high,
-            len({a for p in pairs for a in p}),
-            len(pairs),
-            int(sum(n_pair[i, j] for i, j in pairs)),
-            note,
-        )
+    return _agree_row(
+        "mean pairwise Cohen's kappa",
+        "problematic (uncertain or rejected) vs accepted",
+        est,
+        low,
+        high,
+        len({a for p in pairs for a in p}),
+        len(pairs),
+        int(sum(n_pair[i, j] for i, j in pairs)),
+        note,
     )
-    return pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
 
 
 def _agree_row(stat, labels, est, low, high, n_raters, n_pairs, n, note) -> dict:
@@ -351,14 +342,4 @@ def _agree_row(stat, labels, est, low, high, n_raters, n_pairs, n, note) -> dict
     }
 
 
-AGREEMENT_SCHEMA = {
-    "statistic": pl.String,
-    "labels": pl.String,
-    "estimate": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "n_raters": pl.Int64,
-    "n_pairs": pl.Int64,
-    "n": pl.Int64,
-    "note": pl.String,
-}
+AGREEMENT_SCHEMA = {"statistic": pl.String, "labels": pl.String, **INTERVAL, **RATER_COUNTS}

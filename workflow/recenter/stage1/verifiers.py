@@ -16,13 +16,13 @@ import re
 import numpy as np
 import polars as pl
 
+from recenter.gaps import gaps_table
 from recenter.stage1.data import JudgmentMatrix
 from recenter.stats.agreement import majority_vote_matrix
 from recenter.stats.bootstrap import (
     BootstrapConfig,
     cluster_bootstrap,
     cluster_sums,
-    none_if_nan,
     percentile_interval,
 )
 from recenter.stats.classification import metrics_stack, unit_confusion
@@ -125,14 +125,6 @@ def verifier_table(rows: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 # ---- gaps --------------------------------------------------------------------------------------
-GAPS_SCHEMA = {
-    "stage": pl.String,
-    "comparison": pl.String,
-    "statistic": pl.String,
-    "estimate": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-}
 STAGE = "1 attribute extraction"
 F1 = 3  # index of f1 in recenter.stats.classification.METRICS
 
@@ -146,6 +138,9 @@ def verifier_f1_replicates(
     sums = cluster_sums(unit_confusion(votes, reference), jm.clusters, jm.n_clusters)
     res = cluster_bootstrap(sums, metrics_stack, **boot.kwargs())
     return float(res.estimate[F1]), res.replicates[:, F1]
+
+
+SHARE_GAP = "problematic share (uncertain + rejected judgments): real minus synthetic users"
 
 
 def gaps_rows(
@@ -169,7 +164,7 @@ def gaps_rows(
     low, high = percentile_interval(gap_replicates, boot.confidence)
     rows.append(
         (
-            "problematic share (uncertain + rejected judgments): real minus synthetic users",
+            SHARE_GAP,
             "difference of shares",
             gap_estimate,
             low,
@@ -198,9 +193,9 @@ def gaps_rows(
                 f"verifier F1: best LLM ({best['llm']}) minus best trained ({best['trained']}), "
                 f"paired on the {d['n']} attributes both scored",
                 "difference of F1",
-                np.nan if d["estimate"] is None else d["estimate"],
-                np.nan if d["ci_low"] is None else d["ci_low"],
-                np.nan if d["ci_high"] is None else d["ci_high"],
+                d["estimate"],
+                d["ci_low"],
+                d["ci_high"],
             )
         )
         if d["n_dropped"] > 0.01 * boot.replicates:
@@ -220,18 +215,6 @@ def gaps_rows(
         )
     else:
         notes.append("no LLM or no trained verifier with a defined F1: no verifier-gap row")
-    table = pl.DataFrame(
-        [
-            {
-                "stage": STAGE,
-                "comparison": c,
-                "statistic": s,
-                "estimate": none_if_nan(e),
-                "ci_low": none_if_nan(lo),
-                "ci_high": none_if_nan(hi),
-            }
-            for c, s, e, lo, hi in rows
-        ],
-        schema=GAPS_SCHEMA,
-    )
-    return table, notes
+    reasons = {row[0]: "F1 undefined on the attributes the verifiers scored" for row in rows}
+    reasons[SHARE_GAP] = "needs judged attributes of both real and synthetic users (one has none)"
+    return gaps_table(STAGE, rows, reasons=reasons), notes

@@ -14,6 +14,8 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
+from recenter.gaps import gaps_table
+from recenter.schemas import INTERVAL, RATER_COUNTS
 from recenter.stage2.data import CONSENSUS, HUMAN, LLM, LabelMatrix
 from recenter.stats import agreement as ag
 from recenter.stats.bootstrap import (
@@ -287,17 +289,7 @@ _KAPPA_SCHEMA = {
     "ci_high": pl.Float64,
     "n": pl.Int64,
 }
-_GROUP_SCHEMA = {
-    "group": pl.String,
-    "statistic": pl.String,
-    "estimate": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "n_raters": pl.Int64,
-    "n_pairs": pl.Int64,
-    "n": pl.Int64,
-    "note": pl.String,
-}
+_GROUP_SCHEMA = {"group": pl.String, "statistic": pl.String, **INTERVAL, **RATER_COUNTS}
 
 
 # ---- gaps --------------------------------------------------------------------------------
@@ -337,8 +329,13 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
         e = fn(est)[0]
         low, high = percentile_interval(fn(reps), boot.confidence)
         rows.append((comparison, statistic, e, low, high))
+    reasons = {
+        comparison: "a rate of the ratio is undefined or 0 (no label, or none marked relevant)"
+        for comparison, _, _ in specs
+    }
     g = kappa.groups.filter(pl.col("statistic").str.starts_with("mean"))
     g_est = dict(zip(g["group"], g["estimate"], strict=True))
+    g_note = dict(zip(g["group"], g["note"], strict=True))
     for a, b, label in (
         ("llm_human", "human_human", "κ LLM–human minus κ human–human"),
         ("llm_llm", "human_human", "κ LLM–LLM minus κ human–human"),
@@ -348,24 +345,6 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
         diff = kappa.group_replicates[a] - kappa.group_replicates[b]
         low, high = percentile_interval(diff, boot.confidence)
         rows.append((label, "difference of mean Cohen's kappa", e, low, high))
-    return pl.DataFrame(
-        [
-            {
-                "stage": "2 relevance matching",
-                "comparison": c,
-                "statistic": s,
-                "estimate": none_if_nan(e),
-                "ci_low": none_if_nan(lo),
-                "ci_high": none_if_nan(hi),
-            }
-            for c, s, e, lo, hi in rows
-        ],
-        schema={
-            "stage": pl.String,
-            "comparison": pl.String,
-            "statistic": pl.String,
-            "estimate": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-        },
-    )
+        why = [f"{grp}: {g_note[grp]}" for grp in (a, b) if g_note[grp]]
+        reasons[label] = "; ".join(why) or "a group's mean kappa is undefined"
+    return gaps_table("2 relevance matching", rows, reasons=reasons)

@@ -4,25 +4,14 @@ human consensus, arranged as an items × raters label matrix for the statistics.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
+
 HUMAN, LLM, BASELINE, TRAINED = "human", "llm", "baseline", "trained"
 CONSENSUS = "human consensus"
-
-
-def connect(db_path: str | Path):
-    """Read-only connection to a study database."""
-    import duckdb
-
-    return duckdb.connect(str(db_path), read_only=True)
-
-
-def data_kind(con) -> str:
-    """``simulated`` | ``real`` | ``fixture`` from the study table."""
-    return con.sql("SELECT data_kind FROM study").pl()["data_kind"][0]
 
 
 def load_items(con) -> pl.DataFrame:

@@ -4,9 +4,10 @@ models?
 
 - ``data``: rated units (response item, attribute) with their cluster (the response item),
   human ratings as a units × annotators matrix, one judge's ratings, explicit-mention flags.
-- ``analysis``: human agreement (Spearman, weighted κ, ordinal α), Fig 5 means, each judge
-  against humans (Table 6, Wilcoxon + Holm), mention gaps (Fig 6, Fig 7), reward models and
-  the Stage-3 rows of the gaps summary.
+- ``agreement``: human agreement (Spearman, weighted κ, ordinal α) and Fig 5 means;
+  ``judges``: each judge against humans (Table 6, Wilcoxon + Holm) and the reward models;
+  ``mentions``: mention gaps (Fig 6, Fig 7); ``gaps``: the Stage-3 rows of the gaps summary;
+  ``common``: the small-cluster widening they share. ``analysis`` re-exports their names.
 - ``variance``: variance components of the human ratings (pair, item, unit, annotator; MixedLM).
 - ``jobs``: what each Snakemake script does; ``plots``: the figures (altair, plotting jobs only).
 """

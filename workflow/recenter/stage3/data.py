@@ -12,26 +12,16 @@ design, 16 pairs), user and pair clusters coincide."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
 
 HUMAN, LLM_JUDGE, REWARD_MODEL = "human", "llm_judge", "reward_model"
 #: The 1–5 scale of humans and LLM judges (1 much worse, 3 no difference, 5 much better).
 SCALE = (1.0, 2.0, 3.0, 4.0, 5.0)
 NEUTRAL = 3.0
-
-
-def connect(db_path: str | Path):
-    """Read-only connection to a study database."""
-    import duckdb
-
-    return duckdb.connect(str(db_path), read_only=True)
-
-
-def data_kind(con) -> str:
-    return con.sql("SELECT data_kind FROM study").pl()["data_kind"][0]
 
 
 @dataclass(frozen=True)
