@@ -1,4 +1,6 @@
-"""Run an analysis notebook for one study and save it as .ipynb and .html, reproducibly."""
+"""Save an executed analysis notebook as .ipynb and .html, reproducibly: rule render_notebook
+takes the copy Snakemake's notebook directive executed (rule run_notebook's log) and writes it
+without what changes between runs and machines; execute_notebook runs one with papermill (tests)."""
 
 from __future__ import annotations
 
@@ -23,11 +25,6 @@ def _strip_volatile(nb) -> None:
         cell["id"] = f"cell-{index:02d}"  # papermill gives its injected cell a random id
         for key in _VOLATILE:
             cell.metadata.pop(key, None)
-        if cell.get("cell_type") == "code":
-            cell["execution_count"] = None
-            for output in cell.get("outputs", []):
-                if "execution_count" in output:
-                    output["execution_count"] = None
 
 
 #: The lab template without the scripts it loads from a CDN (require.js, MathJax, mermaid): the
@@ -38,6 +35,86 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 """
+
+
+def put_interpreter_on_path() -> None:
+    """Put the directory of this Python's executable first on PATH (once), so the commands the
+    notebook directive shells out to (papermill, jupyter) come from the same environment."""
+    import os
+    import sys
+
+    here = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[0] != here:
+        os.environ["PATH"] = os.pathsep.join([here, *parts])
+
+
+#: the tag of the cell Snakemake's notebook directive injects (the `snakemake` object, pickled,
+#: and an os.chdir to the absolute working directory)
+SNAKEMAKE_TAG = "snakemake-job-properties"
+
+_INJECTED = (
+    "# Snakemake injected the job's `snakemake` object here (inputs, outputs, params, "
+    "wildcards)\n# and changed to the workflow's directory; removed from the saved copy, which "
+    "names no absolute path."
+)
+
+
+def _normalise(nb, root: str) -> None:
+    """Strip timings and absolute paths; keep execution counts (renumbered 1, 2, ...)."""
+    _strip_volatile(nb)
+    nb.metadata.pop("widgets", None)
+    info = nb.metadata.get("language_info")
+    if info is not None:
+        nb.metadata["language_info"] = {"name": info.get("name", "python")}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    count = 0
+    for cell in nb.cells:
+        if SNAKEMAKE_TAG in cell.metadata.get("tags", []):
+            cell["source"] = _INJECTED
+            cell["outputs"] = []
+        if cell.get("cell_type") != "code":
+            continue
+        if cell.get("execution_count") is not None:
+            count += 1
+            cell["execution_count"] = count
+        for output in cell.get("outputs", []):
+            if "execution_count" in output:
+                output["execution_count"] = cell["execution_count"]
+            _strip_root(output, root)
+
+
+def _strip_root(node, root: str):
+    """Replace the absolute working directory by '.' in every string of an output."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            node[key] = _strip_root(value, root)
+        return node
+    if isinstance(node, list):
+        return [_strip_root(v, root) for v in node]
+    if isinstance(node, str) and root and root in node:
+        return node.replace(root + "/", "").replace(root, ".")
+    return node
+
+
+def render_executed(
+    executed: str | Path, ipynb_out: str | Path, html_out: str | Path, root: str | Path
+) -> None:
+    """Write the notebook Snakemake executed (``executed``) normalised, and its HTML."""
+    import nbformat
+
+    nb = nbformat.read(str(executed), as_version=4)
+    _normalise(nb, str(Path(root).resolve()))
+    text = nbformat.writes(nb) + "\n"
+    if str(Path(root).resolve()) in text:
+        raise ValueError(f"{executed}: an absolute path of the checkout remains after normalising")
+    atomic_write_text(ipynb_out, text)
+    html, _ = html_exporter().from_notebook_node(nb)
+    atomic_write_text(html_out, html)
 
 
 def html_exporter():
@@ -72,7 +149,7 @@ def execute_notebook(
             cwd=parameters.get("root"),
         )
         nb = nbformat.read(executed, as_version=4)
-    _strip_volatile(nb)
+    _normalise(nb, str(Path(parameters.get("root") or ".").resolve()))
     atomic_write_text(ipynb_out, nbformat.writes(nb) + "\n")
     html, _ = html_exporter().from_notebook_node(nb)
     atomic_write_text(html_out, html)

@@ -1,5 +1,20 @@
-# Notebooks: one per analysis, executed for each study with papermill so that a reviewer can read
-# results/<study>/notebooks/<name>.html (or .ipynb) without running anything.
+# Notebooks: one per stage with one audit section per analysis (plus a study overview), executed
+# for each study with Snakemake's notebook directive so that a reviewer can read
+# results/<study>/notebooks/<name>.html (or .ipynb) without running anything, and a developer can
+# open any of them with its inputs built:
+#   snakemake --cores 2 --edit-notebook results/simulated/notebooks/stage1_attributes.checks.csv
+# run_notebook executes the notebook (Snakemake injects the `snakemake` object as its first cell)
+# and keeps the executed copy as its log; the notebook writes the table of its checks
+# (independent value, workflow value) as its output. render_notebook then writes the executed
+# copy without what changes between runs or machines (timings, the injected cell's absolute
+# paths) and its HTML.
+from recenter.notebooks import put_interpreter_on_path
+
+# The notebook directive runs `papermill` (or `jupyter-nbconvert`, `jupyter notebook` for
+# --edit-notebook) through the shell: find them beside this Snakemake's interpreter (.venv/bin)
+# even when the environment is not activated (`.venv/bin/snakemake ...`).
+put_interpreter_on_path()
+
 register_notebook(
     "00_study_overview",
     lambda study: [
@@ -84,8 +99,30 @@ register_notebook(
 
 rule run_notebook:
     input:
-        notebook="notebooks/{notebook}.ipynb",
         data=lambda wc: NOTEBOOKS[wc.notebook](wc.study),
+    output:
+        checks="results/{study}/notebooks/{notebook}.checks.csv",
+    log:
+        notebook="logs/{study}/notebooks/{notebook}.executed.ipynb",
+    benchmark:
+        "benchmarks/{study}/run_notebook/{notebook}.tsv"
+    conda:
+        "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(1000, 0.5),
+        runtime=job_runtime_min(10, 0.02),
+    params:
+        db=lambda wc: study_db(wc.study),
+        results=lambda wc: results_dir(wc.study),
+        bootstrap=config["bootstrap"],
+    notebook:
+        "../../notebooks/{wildcards.notebook}.ipynb"
+
+
+rule render_notebook:
+    input:
+        checks="results/{study}/notebooks/{notebook}.checks.csv",
     output:
         ipynb="results/{study}/notebooks/{notebook}.ipynb",
         html=report(
@@ -97,14 +134,15 @@ rule run_notebook:
     log:
         "logs/{study}/notebook_{notebook}.log",
     benchmark:
-        "benchmarks/{study}/run_notebook/{notebook}.tsv"
+        "benchmarks/{study}/render_notebook/{notebook}.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
     resources:
-        mem_mb=job_memory_mb(1000, 0.5),
-        runtime=job_runtime_min(10, 0.02),
+        mem_mb=job_memory_mb(500, 0.1),
+        runtime=job_runtime_min(5, 0.01),
     params:
-        study=lambda wc: wc.study,
+        # written by run_notebook (its log: a log cannot be another rule's input)
+        executed="logs/{study}/notebooks/{notebook}.executed.ipynb",
     script:
         "../scripts/run_notebook.py"

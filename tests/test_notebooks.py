@@ -1,0 +1,89 @@
+"""The audit notebooks (notebooks/*.ipynb) under Snakemake's notebook directive, on the fixture
+study: they run, look executed, name no absolute path, re-derive their numbers (the checks file
+lists independent and workflow values that agree), give the same bytes twice, and a corrupted
+result table makes its audit cell, and so the job, fail."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+from conftest import run_snakemake
+
+# --config takes every word after it: targets come first
+ARGS = ("--cores", "2", "--config", "study=study")
+NOTEBOOK = "stage2_relevance"
+
+
+def _target(name: str, ext: str) -> str:
+    return f"results/study/notebooks/{name}.{ext}"
+
+
+def _checks(workdir: Path, name: str) -> list[dict[str, str]]:
+    with (workdir / _target(name, "checks.csv")).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_notebooks_audit_look_executed_and_are_reproducible(fixture_workdir: Path) -> None:
+    workdir = fixture_workdir
+    run_snakemake(workdir, _target(NOTEBOOK, "html"), *ARGS, check=True)
+    checks = _checks(workdir, NOTEBOOK)
+    assert len(checks) >= 10  # consensus, rates, every kappa pair, Table 3, gaps
+    for row in checks:  # the file records values that agree, not just names
+        a, b = float(row["independent"]), float(row["workflow"])
+        assert (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-9, row
+    nb_path = workdir / _target(NOTEBOOK, "ipynb")
+    html_path = workdir / _target(NOTEBOOK, "html")
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1))  # looks executed, numbered in order
+    for path in (nb_path, html_path):
+        text = path.read_text(encoding="utf-8")
+        assert str(workdir) not in text and str(workdir.resolve()) not in text, path
+        assert "FIXTURE" in text.upper()
+    injected = [
+        c for c in nb["cells"] if "snakemake-job-properties" in c["metadata"].get("tags", [])
+    ]
+    assert len(injected) == 1 and "os.chdir" not in "".join(injected[0]["source"])
+    before = (nb_path.read_bytes(), html_path.read_bytes())
+    run_snakemake(
+        workdir, _target(NOTEBOOK, "html"), "--forcerun", "run_notebook", *ARGS, check=True
+    )
+    assert (nb_path.read_bytes(), html_path.read_bytes()) == before
+
+
+def test_corrupted_result_table_fails_its_audit_cell(fixture_workdir: Path) -> None:
+    workdir = fixture_workdir
+    run_snakemake(workdir, _target(NOTEBOOK, "checks.csv"), *ARGS, check=True)
+    table = workdir / "results/study/tables/consensus_summary.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    for k, line in enumerate(lines):
+        if ",consensus relevant," in line:
+            fields = line.split(",")
+            fields[2] = str(int(fields[2]) + 1)  # one more relevant item than the votes give
+            lines[k] = ",".join(fields)
+            break
+    else:
+        raise AssertionError("no 'consensus relevant' row")
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_snakemake(
+        workdir,
+        _target(NOTEBOOK, "checks.csv"),
+        "--forcerun",  # takes every word up to the next option
+        _target(NOTEBOOK, "checks.csv"),
+        *ARGS,
+    )
+    assert proc.returncode != 0
+    assert not (workdir / _target(NOTEBOOK, "checks.csv")).exists()
+    executed = workdir / f"logs/study/notebooks/{NOTEBOOK}.executed.ipynb"
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    errors = [
+        (c, o) for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
+    assert len(errors) == 1
+    cell, error = errors[0]
+    assert error["ename"] == "AuditError"
+    assert "consensus relevant" in error["evalue"]
+    assert 'tbl("consensus_summary")' in "".join(cell["source"])  # the consensus audit cell

@@ -1,0 +1,381 @@
+"""What the audit notebooks (notebooks/*.ipynb) share: showing SQL and its rows, readable HTML
+tables, the check of an independent re-derivation against the workflow's value, and a small SVG
+histogram of bootstrap replicates.
+
+Nothing here computes a statistic of the paper: the notebooks re-derive every headline number
+with scipy, scikit-learn, krippendorff or statsmodels in their own cells, so that the workflow's
+code (recenter.stats, recenter.stage*) is audited against something independent, never against
+itself. The only arithmetic here is drawing cluster indices for a bootstrap (numpy) and
+formatting.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+#: a disagreement beyond this between the notebook's number and the workflow's fails the notebook
+TOLERANCE = 1e-9
+
+
+class AuditError(AssertionError):
+    """An independent re-derivation disagrees with the workflow's value."""
+
+
+def _display(obj) -> None:
+    from IPython.display import display
+
+    display(obj)
+
+
+def md(text: str) -> None:
+    from IPython.display import Markdown
+
+    _display(Markdown(text))
+
+
+def _html(text: str) -> None:
+    from IPython.display import HTML
+
+    _display(HTML(text))
+
+
+# ---- numbers and tables -------------------------------------------------------------------
+def fmt(value: Any, digits: int = 3) -> str:
+    """A number for a reader: `digits` decimals, integers as integers, missing as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "—"
+        if value.is_integer() and abs(value) >= 1000:
+            return f"{int(value):,}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def fmt_p(p: Any) -> str:
+    """A p-value: "< 0.001", or 3 significant digits."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "—"
+    p = float(p)
+    return "< 0.001" if p < 0.001 else f"{p:.3g}"
+
+
+def fmt_ci(estimate: Any, low: Any, high: Any, digits: int = 3) -> str:
+    """ "0.39 [0.28, 0.49]" (estimate and interval in one cell)."""
+    if low is None or high is None or (isinstance(low, float) and math.isnan(low)):
+        return fmt(estimate, digits)
+    return f"{fmt(estimate, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
+
+
+def label(name: str) -> str:
+    """A column name in words: 'ci_low' -> 'ci low', 'n_items' -> 'n items'."""
+    return name.replace("_", " ")
+
+
+_STYLE = (
+    "<style>.audit-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px 0}"
+    ".audit-table th,.audit-table td{border-bottom:1px solid #ddd;padding:3px 8px;"
+    "text-align:right;white-space:nowrap}.audit-table th{background:#f3f3f3}"
+    ".audit-table td.text,.audit-table th.text{text-align:left;white-space:normal;"
+    "max-width:28em}.audit-wrap{overflow-x:auto;max-width:100%}</style>"
+)
+
+
+def _cell(c: str, r: dict, merged: dict, digits: int) -> str:
+    v = r[c]
+    if c in merged:
+        return fmt_ci(v, r[merged[c][0]], r[merged[c][1]], digits)
+    if c == "p" or c.startswith("p_") or c.endswith("_p") or "p_value" in c:
+        return fmt_p(v)
+    return fmt(v, digits)
+
+
+def _interval_columns(cols: list[str]) -> dict[str, tuple[str, str]]:
+    """estimate column -> (its ci_low column, its ci_high column)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for low in [c for c in cols if c.endswith("ci_low")]:
+        high = low[: -len("low")] + "high"
+        if high not in cols:
+            continue
+        prefix = low[: -len("ci_low")].rstrip("_")
+        if prefix:
+            candidates = [prefix] + [c for c in cols if c.startswith(prefix + "_")]
+        else:
+            candidates = ["estimate", "value", "share", "rate", "mean_rating", "mean", "kappa"]
+            candidates += ["delta", "mention_rate", "ratio"]
+        candidates = [c for c in candidates if c in cols and c not in (low, high)]
+        candidates = [c for c in candidates if not c.endswith(("ci_low", "ci_high"))]
+        if candidates and candidates[0] not in merged:
+            merged[candidates[0]] = (low, high)
+    return merged
+
+
+def table(
+    frame: pl.DataFrame,
+    *,
+    digits: int = 3,
+    caption: str | None = None,
+    max_rows: int | None = None,
+    drop: Sequence[str] = ("data_kind",),
+) -> None:
+    """Display ``frame`` as a readable HTML table: every `<x>` with `<x>_ci_low`/`<x>_ci_high`
+    (or `ci_low`/`ci_high` beside `estimate`/`value`) shown as "x [low, high]", p-value columns
+    as "< 0.001", `*_text` twins dropped, labels in words. All rows unless ``max_rows``."""
+    frame = frame.drop([c for c in drop if c in frame.columns])
+    frame = frame.drop([c for c in frame.columns if c.endswith("_text")])
+    cols = list(frame.columns)
+    merged = _interval_columns(list(frame.columns))
+    cols = list(frame.columns)
+    hidden = {x for pair in merged.values() for x in pair}
+    shown = [c for c in cols if c not in hidden]
+    rows = frame.rows(named=True)
+    total = len(rows)
+    if max_rows is not None:
+        rows = rows[:max_rows]
+    out = [_STYLE, '<div class="audit-wrap"><table class="audit-table">']
+    if caption:
+        out.append(f"<caption style='text-align:left'>{html.escape(caption)}</caption>")
+    head = []
+    for c in shown:
+        name = label(c) + (" [interval]" if c in merged else "")
+        kind = "text" if frame.schema[c] == pl.String else "num"
+        head.append(f'<th class="{kind}">{html.escape(name)}</th>')
+    out.append("<tr>" + "".join(head) + "</tr>")
+    for r in rows:
+        cells = []
+        for c in shown:
+            text = _cell(c, r, merged, digits)
+            kind = "text" if frame.schema[c] == pl.String else "num"
+            cells.append(f'<td class="{kind}">{html.escape(text)}</td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table></div>")
+    if max_rows is not None and total > max_rows:
+        out.append(f"<p><i>first {max_rows} of {total:,} rows</i></p>")
+    _html("".join(out))
+
+
+# ---- inputs ---------------------------------------------------------------------------------
+def sql(con, query: str, *, rows: int = 5, params: list | None = None) -> pl.DataFrame:
+    """Show ``query``, run it on the study database, show its row count and first rows; return
+    every row."""
+    md(f"```sql\n{query.strip()}\n```")
+    frame = con.sql(query, params=params).pl() if params else con.sql(query).pl()
+    md(f"**{frame.height:,} rows**; the first {min(rows, frame.height)}:")
+    table(frame, max_rows=rows, drop=())
+    return frame
+
+
+# ---- the check ------------------------------------------------------------------------------
+_CHECKS: list[tuple[str, float, float]] = []
+
+
+def check(
+    what: str, ours: Any, workflow: Any, tol: float = TOLERANCE, decimals: int | None = 6
+) -> None:
+    """Show the independent value beside the workflow's and fail (AuditError) when they differ
+    by more than ``tol``; two missing values (NaN/None) agree, one missing value does not.
+    The workflow's CSV tables carry 6 decimals (recenter.outputs.write_table), so ``ours`` is
+    rounded the same way first (``decimals=None`` for exact values such as counts)."""
+    a = float("nan") if ours is None else float(ours)
+    if decimals is not None and not math.isnan(a):
+        a = float(f"{a:.{decimals}f}")
+    b = float("nan") if workflow is None else float(workflow)
+    both_missing = math.isnan(a) and math.isnan(b)
+    diff = 0.0 if both_missing else abs(a - b)
+    ok = both_missing or (not math.isnan(diff) and diff <= tol)
+    _CHECKS.append((what, a, b))
+    mark = "✓ agrees" if ok else "✗ DISAGREES"
+    color = "#1e7b34" if ok else "#b00020"
+    _html(
+        f'<div style="font-size:13px;margin:1px 0"><b style="color:{color}">{mark}</b> · '
+        f"{html.escape(what)}: independent <code>{a:.12g}</code>, workflow "
+        f"<code>{b:.12g}</code>, |difference| {diff:.1e}</div>"
+    )
+    if not ok:
+        raise AuditError(
+            f"{what}: the independent value {a!r} and the workflow's {b!r} differ by {diff:.3g} "
+            f"(tolerance {tol:g})"
+        )
+
+
+def checks_done() -> int:
+    return len(_CHECKS)
+
+
+def write_checks(path) -> None:
+    """The notebook's checks (what, independent value, workflow value) as a CSV: the output
+    of rule run_notebook."""
+    from recenter.outputs import atomic_write_text
+
+    lines = ["check,independent,workflow"]
+    for what, a, b in _CHECKS:
+        lines.append(f'"{what.replace(chr(34), chr(39))}",{a!r},{b!r}')
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    md(f"**{len(_CHECKS)} independent re-derivations, all agree with the workflow.**")
+
+
+# ---- uncertainty ----------------------------------------------------------------------------
+def bootstrap(
+    clusters: Iterable, statistic: Callable[[np.ndarray], float], replicates: int, seed: int
+) -> tuple[np.ndarray, int]:
+    """Resample whole clusters with replacement ``replicates`` times (numpy) and evaluate
+    ``statistic(unit indices)`` on each; returns (finite replicate values, number dropped
+    because the statistic was undefined there)."""
+    keys = np.asarray(list(clusters))
+    uniques, codes = np.unique(keys, return_inverse=True)
+    members = [np.flatnonzero(codes == k) for k in range(len(uniques))]
+    rng = np.random.default_rng(seed)
+    values = []
+    dropped = 0
+    for _ in range(replicates):
+        # int64 draws, one replicate after another: the same stream as the workflow's
+        # resamples for the same (clusters, seed), so the intervals can be compared
+        draw = rng.integers(0, len(uniques), size=len(uniques), dtype=np.int64)
+        idx = np.concatenate([members[k] for k in draw]) if len(draw) else np.array([], int)
+        v = statistic(idx)
+        if v is None or not np.isfinite(v):
+            dropped += 1
+        else:
+            values.append(float(v))
+    return np.asarray(values), dropped
+
+
+def histogram(
+    values: np.ndarray,
+    *,
+    estimate: float,
+    interval: tuple[float, float] | None,
+    title: str,
+    dropped: int = 0,
+    bins: int = 30,
+    confidence: float = 0.95,
+) -> None:
+    """A small SVG histogram of bootstrap replicates, the estimate (black) and the workflow's
+    interval (red dashed) marked, our percentile interval (blue dotted); deterministic bytes."""
+    values = np.asarray(values, dtype=float)
+    width, height, pad = 460, 150, 28
+    if values.size == 0:
+        md(f"*{title}: no finite replicate ({dropped} dropped).*")
+        return
+    marks = [estimate] + ([] if interval is None else [v for v in interval if v is not None])
+    marks = [m for m in marks if m is not None and np.isfinite(m)]
+    lo = float(min(values.min(), *marks)) if marks else float(values.min())
+    hi = float(max(values.max(), *marks)) if marks else float(values.max())
+    if hi <= lo:
+        hi = lo + 1e-6
+    counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+    top = counts.max() or 1
+
+    def x(v: float) -> float:
+        return pad + (v - lo) / (hi - lo) * (width - 2 * pad)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" '
+        f'font-family="sans-serif" font-size="11">'
+    ]
+    for c, e0, e1 in zip(counts, edges[:-1], edges[1:], strict=True):
+        h = c / top * (height - pad)
+        parts.append(
+            f'<rect x="{x(e0):.2f}" y="{height - h:.2f}" width="{max(x(e1) - x(e0) - 1, 0.5):.2f}" '
+            f'height="{h:.2f}" fill="#9bb7d4"/>'
+        )
+    alpha = (1 - confidence) / 2
+    ours = np.quantile(values, [alpha, 1 - alpha])
+    for v in ours:
+        parts.append(
+            f'<line x1="{x(v):.2f}" x2="{x(v):.2f}" y1="{pad / 2}" y2="{height}" '
+            'stroke="#1f4e99" stroke-dasharray="2,2"/>'
+        )
+    if interval is not None:
+        for v in interval:
+            if v is not None and np.isfinite(v):
+                parts.append(
+                    f'<line x1="{x(v):.2f}" x2="{x(v):.2f}" y1="{pad / 2}" y2="{height}" '
+                    'stroke="#c0392b" stroke-width="2" stroke-dasharray="5,3"/>'
+                )
+    if np.isfinite(estimate):
+        parts.append(
+            f'<line x1="{x(estimate):.2f}" x2="{x(estimate):.2f}" y1="{pad / 2}" y2="{height}" '
+            'stroke="black" stroke-width="2"/>'
+        )
+    parts.append(
+        f'<line x1="{pad}" x2="{width - pad}" y1="{height}" y2="{height}" stroke="#444"/>'
+        f'<text x="{pad}" y="{height + 14}">{fmt(lo)}</text>'
+        f'<text x="{width - pad}" y="{height + 14}" text-anchor="end">{fmt(hi)}</text>'
+        f'<text x="{pad}" y="11">{html.escape(title)}</text></svg>'
+    )
+    _html("".join(parts))
+    wf = "—" if interval is None else f"[{fmt(interval[0])}, {fmt(interval[1])}]"
+    md(
+        f"{values.size:,} replicates kept, **{dropped} dropped** (statistic undefined in the "
+        f"resample). Black: estimate {fmt(estimate)}; red dashed: the workflow's interval {wf}; "
+        f"blue dotted: the percentile interval of these replicates [{fmt(ours[0])}, "
+        f"{fmt(ours[1])}]{_same(ours, interval)}."
+    )
+
+
+def _same(ours, interval) -> str:
+    if interval is None or any(v is None or not np.isfinite(v) for v in interval):
+        return ""
+    diff = max(abs(float(ours[0]) - interval[0]), abs(float(ours[1]) - interval[1]))
+    if diff <= 5e-7:  # the tables are written with 6 decimals
+        return " — the same interval as the workflow's (same resamples)"
+    return f" (differs from the workflow's by up to {diff:.2g})"
+
+
+# ---- context ----------------------------------------------------------------------------------
+def claims(results: Path, ids: Sequence[str]) -> None:
+    """The claims ledger's rows for ``ids`` and a sentence on each verdict."""
+    path = results / "claims.csv"
+    if not path.exists():
+        md("*The claims ledger (`claims.csv`) was not built for this study.*")
+        return
+    ledger = pl.read_csv(path, infer_schema_length=None).filter(pl.col("claim_id").is_in(ids))
+    if ledger.height == 0:
+        md("*The claims ledger has no row for this analysis.*")
+        return
+    lines = []
+    for r in ledger.iter_rows(named=True):
+        verdict = {True: "**holds**", False: "**does not hold**", None: "cannot be checked"}[
+            r.get("consistent")
+        ]
+        value = r.get("paper_value")
+        said = f" (paper {value})" if value not in (None, "") else " (a conclusion, no number)"
+        lines.append(f"- *{r['claim']}*{said}: {verdict} on these data.")
+    md("Claims ledger:\n\n" + "\n".join(lines))
+
+
+def read_table(results: Path, name: str) -> pl.DataFrame | None:
+    path = results / "tables" / f"{name}.csv"
+    return pl.read_csv(path, infer_schema_length=None) if path.exists() else None
+
+
+def figure(results: Path, name: str, width: int = 760) -> bool:
+    from IPython.display import Image
+
+    path = results / "figures" / f"{name}.png"
+    if not path.exists():
+        return False
+    _display(Image(filename=str(path), width=width))
+    return True
+
+
+def skipped_reason(results: Path, name: str) -> str:
+    path = results / "skipped.csv"
+    if path.exists():
+        reasons = dict(pl.read_csv(path).select("output", "reason").iter_rows())
+        if name in reasons:
+            return reasons[name]
+    return "the output was not made for this study"
