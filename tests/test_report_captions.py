@@ -43,6 +43,6 @@ def test_caption_renders_with_the_configured_level(path: Path) -> None:
 
 
 def test_a_caption_shows_the_papers_printed_value() -> None:
-    text = _render(REPORT / "stage2_fig3_kappa_matrix.rst", 0.95)
+    text = _render(REPORT / "fig3_kappa_matrix.rst", 0.95)
     assert paper.text("s2.kappa_human_human") in text
     assert paper.text("s2.kappa_llm_llm") in text

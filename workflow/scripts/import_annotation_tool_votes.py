@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 from recenter.errors import report_refusal
 from recenter.importers.annotation_tool import ExportError, convert_final_vote_file, redactor
 from recenter.outputs import atomic_write_text, set_aside_results
+from recenter.script import log_to_rule
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(
-    filename=snakemake.log.log, filemode="w", level=logging.INFO, format="%(asctime)s %(message)s"
-)
+log_to_rule(snakemake, snakemake.log.log)
 params = snakemake.params
 problems_log = Path(snakemake.log.problems)
 problems_log.unlink(missing_ok=True)

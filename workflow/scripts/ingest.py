@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING
 from recenter.errors import report_refusal
 from recenter.ingest import StudyDataError, build
 from recenter.outputs import set_aside_results
+from recenter.script import log_to_rule
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(
-    filename=snakemake.log.log, filemode="w", level=logging.INFO, format="%(asctime)s %(message)s"
-)
+log_to_rule(snakemake, snakemake.log.log)
 problems_log = Path(snakemake.log.problems)
 problems_log.unlink(missing_ok=True)
 study_dir = Path(snakemake.input.study_json).parent

@@ -1,18 +1,17 @@
 """rule stage1_agreement: ordinal/nominal alpha and mean pairwise kappa of the annotators."""
 
-import logging
 from typing import TYPE_CHECKING
 
+from recenter.script import bootstrap, log_to_rule
 from recenter.stage1 import jobs
-from recenter.stats.bootstrap import BootstrapConfig
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+log_to_rule(snakemake)
 jobs.agreement_job(
     snakemake.input.db,
     snakemake.output.csv,
     snakemake.output.md,
-    BootstrapConfig.from_mapping(snakemake.params.bootstrap),
+    bootstrap(snakemake),
 )

@@ -1,20 +1,19 @@
 """rule stage2_alignment: one system's votes against the human consensus -> one-row parquet."""
 
-import logging
 from typing import TYPE_CHECKING
 
+from recenter.script import bootstrap, log_to_rule
 from recenter.stage2 import jobs
-from recenter.stats.bootstrap import BootstrapConfig
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+log_to_rule(snakemake)
 jobs.alignment_job(
     snakemake.input.db,
     snakemake.output.parquet,
     system=snakemake.wildcards.system,
     kind=snakemake.wildcards.kind,
-    boot=BootstrapConfig.from_mapping(snakemake.params.bootstrap),
+    boot=bootstrap(snakemake),
     predictions=snakemake.input.get("predictions"),
 )

@@ -1,14 +1,14 @@
 """rule stage3_variance_components: see recenter.stage3.variance.variance_job."""
 
-import logging
 from typing import TYPE_CHECKING
 
+from recenter.script import log_to_rule
 from recenter.stage3 import variance
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+log_to_rule(snakemake)
 variance.variance_job(
     snakemake.input.db,
     snakemake.output.csv,

@@ -1,0 +1,17 @@
+"""rule fig2_attribute_quality: Fig 2 table (label shares per dataset, real-synthetic gap)."""
+
+from typing import TYPE_CHECKING
+
+from recenter.script import bootstrap, log_to_rule
+from recenter.stage1 import jobs
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+log_to_rule(snakemake)
+jobs.shares_job(
+    snakemake.input.db,
+    snakemake.output.csv,
+    snakemake.output.md,
+    bootstrap(snakemake),
+)

@@ -1,0 +1,17 @@
+"""rule fig5_human_ratings: see recenter.stage3.jobs.human_ratings_job."""
+
+from typing import TYPE_CHECKING
+
+from recenter.script import bootstrap, log_to_rule
+from recenter.stage3 import jobs
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+log_to_rule(snakemake)
+jobs.human_ratings_job(
+    snakemake.input.db,
+    snakemake.output.csv,
+    snakemake.output.md,
+    bootstrap(snakemake),
+)

@@ -1,0 +1,17 @@
+"""rule gaps_stage1: Stage-1 rows of the cross-stage gaps summary."""
+
+from typing import TYPE_CHECKING
+
+from recenter.script import bootstrap, log_to_rule
+from recenter.stage1 import jobs
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+log_to_rule(snakemake)
+jobs.gaps_job(
+    snakemake.input.db,
+    snakemake.output.csv,
+    snakemake.output.md,
+    bootstrap(snakemake),
+)
