@@ -1,11 +1,14 @@
-"""The preamble of every script under workflow/scripts: ``log_to_rule(snakemake)`` sends the
-``logging`` records and any uncaught traceback to the rule's log file, so that a failed job's
-log says why it failed (Snakemake prints the log's path)."""
+"""What the scripts under workflow/scripts share: the preamble ``log_to_rule(snakemake)``, which
+sends the ``logging`` records and any uncaught traceback to the rule's log file (so that a
+failed job's log says why it failed; Snakemake prints the log's path), and :func:`table_job`,
+the one body of the rules that write a single table (workflow/scripts/table.py)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -35,3 +38,23 @@ def bootstrap(snakemake: Any):
     from recenter.stats.bootstrap import BootstrapConfig
 
     return BootstrapConfig.from_mapping(snakemake.params.bootstrap)
+
+
+def job_function(reference: str) -> Callable[..., Any]:
+    """The function named by ``"package.module:function"``."""
+    module, name = reference.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def table_job(snakemake: Any) -> None:
+    """The rules that write one table (.csv and .md) from the database: call the job function
+    named in ``params.job`` as ``job(db, [parts], csv, md, [bootstrap])``: with the list of
+    gathered files if the rule has an input ``parts``, with the bootstrap settings if it has
+    ``params.bootstrap``."""
+    args: list[Any] = [snakemake.input.db]
+    if "parts" in snakemake.input.keys():
+        args.append(list(snakemake.input.parts))
+    args += [snakemake.output.csv, snakemake.output.md]
+    if "bootstrap" in snakemake.params.keys():
+        args.append(bootstrap(snakemake))
+    job_function(snakemake.params.job)(*args)

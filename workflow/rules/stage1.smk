@@ -65,9 +65,10 @@ rule fig2_attribute_quality:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:shares_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/fig2_attribute_quality.py"
+        "../scripts/table.py"
 
 
 rule failure_modes:
@@ -92,9 +93,10 @@ rule failure_modes:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:failure_modes_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/failure_modes.py"
+        "../scripts/table.py"
 
 
 rule stage1_agreement:
@@ -119,9 +121,10 @@ rule stage1_agreement:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:agreement_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_agreement.py"
+        "../scripts/table.py"
 
 
 rule tab1_conversation_diversity:
@@ -145,8 +148,10 @@ rule tab1_conversation_diversity:
     resources:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
+    params:
+        job="recenter.stage1.jobs:diversity_job",
     script:
-        "../scripts/tab1_conversation_diversity.py"
+        "../scripts/table.py"
 
 
 rule stage1_verifier:
@@ -195,9 +200,10 @@ rule tab2_verifiers:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:verifier_table_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/tab2_verifiers.py"
+        "../scripts/table.py"
 
 
 rule gaps_stage1:
@@ -222,6 +228,7 @@ rule gaps_stage1:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:gaps_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/gaps_stage1.py"
+        "../scripts/table.py"

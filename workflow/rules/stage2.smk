@@ -66,8 +66,10 @@ rule consensus_summary:
     resources:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
+    params:
+        job="recenter.stage2.jobs:consensus_job",
     script:
-        "../scripts/consensus_summary.py"
+        "../scripts/table.py"
 
 
 rule relevance_rates:
@@ -88,9 +90,10 @@ rule relevance_rates:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:rates_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/relevance_rates.py"
+        "../scripts/table.py"
 
 
 rule fig3_kappa_matrix:
@@ -145,9 +148,10 @@ rule gaps_stage2:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:gaps_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/gaps_stage2.py"
+        "../scripts/table.py"
 
 
 rule stage2_embedding:
@@ -267,9 +271,10 @@ rule tab3_relevance_alignment:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:alignment_table_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/tab3_relevance_alignment.py"
+        "../scripts/table.py"
 
 
 register_output(
@@ -297,7 +302,8 @@ rule stage2_variance_components:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.variance:variance_job",
         bootstrap=config["bootstrap"],
         replicates=config["bootstrap"]["replicates"],
     script:
-        "../scripts/stage2_variance_components.py"
+        "../scripts/variance_components.py"

@@ -77,9 +77,10 @@ rule stage3_agreement:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:agreement_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_agreement.py"
+        "../scripts/table.py"
 
 
 rule fig5_human_ratings:
@@ -100,9 +101,10 @@ rule fig5_human_ratings:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:human_ratings_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/fig5_human_ratings.py"
+        "../scripts/table.py"
 
 
 rule stage3_judge:
@@ -150,9 +152,10 @@ rule tab6_judges:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:judges_table_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/tab6_judges.py"
+        "../scripts/table.py"
 
 
 rule reward_models:
@@ -177,9 +180,10 @@ rule reward_models:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:reward_models_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/reward_models.py"
+        "../scripts/table.py"
 
 
 rule fig6_mention_gap:
@@ -206,9 +210,10 @@ rule fig6_mention_gap:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:mention_gap_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/fig6_mention_gap.py"
+        "../scripts/table.py"
 
 
 rule fig7_mention_vs_penalty:
@@ -259,9 +264,10 @@ rule gaps_stage3:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:gaps_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/gaps_stage3.py"
+        "../scripts/table.py"
 
 
 register_output(
@@ -289,8 +295,9 @@ rule stage3_variance_components:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.variance:variance_job",
         bootstrap=config["bootstrap"],
         # REML refits take about a second each: fewer replicates than the other bootstraps
         replicates=config["variance_components"]["replicates"],
     script:
-        "../scripts/stage3_variance_components.py"
+        "../scripts/variance_components.py"

@@ -1,15 +1,15 @@
-"""rule stage2_variance_components: see recenter.stage2.variance.variance_job."""
+"""rules stage2_variance_components and stage3_variance_components: the variance job of the
+stage named in params.job (recenter.stage2.variance / recenter.stage3.variance)."""
 
 from typing import TYPE_CHECKING
 
-from recenter.script import log_to_rule
-from recenter.stage2 import variance
+from recenter.script import job_function, log_to_rule
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 log_to_rule(snakemake)
-variance.variance_job(
+job_function(snakemake.params.job)(
     snakemake.input.db,
     snakemake.output.csv,
     snakemake.output.md,
