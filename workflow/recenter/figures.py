@@ -111,7 +111,21 @@ _ALL = (
         (),
         "recenter.claims_plots:fig1_chart",
         needs=("db", "study"),
-        raw=("*.jsonl",),
+        # the files behind recenter.claims.study_counts (not the failure modes, mention flags,
+        # prompts or trained/baseline relevance models: Fig 1 counts none of them)
+        raw=(
+            "users.jsonl",
+            "conversations.jsonl",
+            "attributes.jsonl",
+            "attribute_judgments.jsonl",
+            "models/verifier/*/*.jsonl",
+            "relevance_items.jsonl",
+            "relevance_judgments.jsonl",
+            "models/relevance/llm/*.jsonl",
+            "models/generator/*.jsonl",
+            "response_ratings.jsonl",
+            "models/judge/*/*.jsonl",
+        ),
     ),
 )
 FIGURES: dict[str, Figure] = {f.name: f for f in _ALL}

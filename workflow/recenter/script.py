@@ -8,7 +8,9 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -58,3 +60,40 @@ def table_job(snakemake: Any) -> None:
     if "bootstrap" in snakemake.params.keys():
         args.append(bootstrap(snakemake))
     job_function(snakemake.params.job)(*args)
+
+
+@contextmanager
+def refusal(
+    snakemake: Any,
+    what: str,
+    error: type[Exception],
+    *,
+    results: Iterable[str] = (),
+    redact: Callable[[str], str] | None = None,
+) -> Iterator[None]:
+    """Run the block that reads the job's input; if it raises ``error`` (the input is refused):
+    the messages go to the terminal, the trace to the rule's log and the messages to the
+    rule's ``log.problems`` file (which the Snakefile's onerror prints again as the run's last
+    lines: recenter.errors), each folder of ``results`` is set aside as ``<folder>.stale/``
+    (it no longer matches the raw files), and the job exits non-zero. ``redact`` is applied to
+    everything written to a file (the importer's pseudonyms)."""
+    from recenter.errors import report_refusal
+    from recenter.outputs import set_aside_results
+
+    problems = Path(snakemake.log.problems)
+    problems.unlink(missing_ok=True)
+    hide = redact or (lambda text: text)
+    try:
+        yield
+    except error as exc:
+        report_refusal(what, exc, problems, redact=hide)  # type: ignore[arg-type]
+        for folder in results:
+            stale = set_aside_results(folder, hide(str(exc)))
+            if stale is None:
+                continue
+            note = f"earlier results moved to {stale}/ (they do not match the raw files)"
+            logging.error(note)
+            print(f"recenter: {note}\n", file=sys.stderr)
+            with open(problems, "a", encoding="utf-8") as fh:
+                fh.write(f"  {note}\n")
+        sys.exit(1)
