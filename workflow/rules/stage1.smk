@@ -173,9 +173,10 @@ rule stage1_verifier:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:verifier_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_verifier.py"
+        "../scripts/model_file.py"
 
 
 rule tab2_verifiers:

@@ -244,9 +244,10 @@ rule stage2_alignment:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:alignment_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage2_alignment.py"
+        "../scripts/model_file.py"
 
 
 rule tab3_relevance_alignment:

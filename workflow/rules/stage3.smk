@@ -129,9 +129,10 @@ rule stage3_judge:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:judge_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_judge.py"
+        "../scripts/model_file.py"
 
 
 rule tab6_judges:
