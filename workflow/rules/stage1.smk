@@ -1,8 +1,8 @@
 # Stage 1, attribute extraction: label shares per source dataset (Fig 2), failure modes of
 # flagged attributes, the annotators' agreement, conversation diversity (Table 1), verifiers vs
-# humans (Table 2) and the Stage-1 rows of the gaps summary. Compute jobs write tables;
-# their figures (figures.smk) read them. Each verifier file models/verifier/<kind>/<system>.jsonl has its own
-# job, so a new file re-runs that job and the jobs that gather all verifiers.
+# humans (Table 2) and the Stage-1 rows of the gaps summary. Compute jobs write tables; their
+# figures (figures.smk) read them. Each verifier file models/verifier/<kind>/<system>.jsonl has
+# its own job, so a new file re-runs that job and the jobs that gather all verifiers.
 include: "stage1_common.smk"
 
 

@@ -1,6 +1,6 @@
 # Stage 2, relevance matching: consensus, relevance rates, the kappa matrix (Fig 3), text
-# baselines, alignment of every system with the human consensus (Table 3, Fig 4) and the
-# Stage-2 rows of the gaps summary. Compute jobs write tables; their figures (figures.smk) read them.
+# baselines, alignment of every system with the human consensus (Table 3, Fig 4) and the Stage-2
+# rows of the gaps summary. Compute jobs write tables; their figures (figures.smk) read them.
 # Each model file models/relevance/<kind>/<system>.jsonl has its own alignment job, so a new
 # file re-runs that job and the jobs that gather all raters, never the baselines.
 include: "stage2_common.smk"

@@ -1,8 +1,9 @@
 # Stage 3, response generation: human agreement on the 1-5 preference ratings, Fig 5 (human
 # means per generator), Table 6 (each LLM judge vs humans, Wilcoxon + Holm), Fig 6 and Fig 7
-# (explicit-mention gaps), reward models and the Stage-3 rows of the gaps summary. Compute
-# jobs write tables; their figures (figures.smk) read them. Each judge file models/judge/<kind>/<system>.jsonl
-# has its own job, so a new file re-runs that job and the jobs that gather all judges.
+# (explicit-mention gaps), reward models and the Stage-3 rows of the gaps summary. Compute jobs
+# write tables; their figures (figures.smk) read them. Each judge file
+# models/judge/<kind>/<system>.jsonl has its own job, so a new file re-runs that job and the
+# jobs that gather all judges.
 include: "stage3_common.smk"
 
 
