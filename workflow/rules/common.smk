@@ -145,8 +145,11 @@ NOTEBOOKS = {}
 
 def register_notebook(name, inputs, requires, reason=None):
     """A notebook notebooks/<name>.ipynb whose parameters cell sets `study` and `root`;
-    inputs: study -> files it reads; requires: as for register_output."""
-    NOTEBOOKS[name] = inputs
+    inputs: study -> files it reads; requires: as for register_output. Its job also takes the
+    database as every analysis does (analysis_db): that makes Snakemake plan the notebook after
+    the ingest checkpoint, so a dropped-in file re-runs only the notebooks whose inputs change
+    (without it, every notebook downstream of a re-evaluated job was scheduled)."""
+    NOTEBOOKS[name] = lambda study: [analysis_db(study), *inputs(study)]
     register_output(
         f"notebook {name}",
         lambda study: [
