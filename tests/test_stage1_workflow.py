@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_stage2_workflow import drop_in_reruns, executed_jobs
+from test_stage2_workflow import default_run_outputs, drop_in_reruns, executed_jobs
 
 from conftest import add_study, make_workdir, run_snakemake
 
@@ -148,7 +148,7 @@ def test_dropped_in_verifier_reruns_only_its_jobs(tmp_path):
     workdir = make_workdir(tmp_path / "wf")
     study = add_study(workdir)
     args = ("--cores", "2", "--config", "study=study")
-    run_snakemake(workdir, *args, check=True)
+    targets = default_run_outputs(workdir, *args)
 
     untouched = sorted((workdir / "data/processed/study/stage1/verifiers").glob("*/*.parquet"))
     untouched += [
@@ -166,7 +166,7 @@ def test_dropped_in_verifier_reruns_only_its_jobs(tmp_path):
         new.append(json.dumps(rec))
     (study / "models/verifier/llm/new-verifier_optimized.jsonl").write_text("\n".join(new) + "\n")
 
-    run = run_snakemake(workdir, *args, check=True)
+    run = run_snakemake(workdir, *targets, *args, check=True)
     ran = executed_jobs(run.stdout + run.stderr)
     expected = {
         ("stage1_verifier", "study=study, kind=llm, system=new-verifier_optimized"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_stage2_workflow import drop_in_reruns, executed_jobs
+from test_stage2_workflow import default_run_outputs, drop_in_reruns, executed_jobs
 
 from conftest import add_study, make_workdir, run_snakemake
 
@@ -158,7 +158,7 @@ def test_dropped_in_judge_reruns_only_its_job_and_the_aggregations(tmp_path):
     workdir = make_workdir(tmp_path / "wf")
     study = add_study(workdir)
     args = ("--cores", "2", "--config", "study=study")
-    run_snakemake(workdir, *args, check=True)
+    targets = default_run_outputs(workdir, *args)
     assert not (workdir / "results/study/tables/fig7_mention_vs_penalty.csv").exists()
 
     processed = workdir / "data/processed/study/stage3"
@@ -176,7 +176,7 @@ def test_dropped_in_judge_reruns_only_its_job_and_the_aggregations(tmp_path):
         new.append(json.dumps(rec))
     (study / "models/judge/llm_judge/new-judge.jsonl").write_text("\n".join(new) + "\n")
 
-    run = run_snakemake(workdir, *args, check=True)
+    run = run_snakemake(workdir, *targets, *args, check=True)
     ran = executed_jobs(run.stdout + run.stderr)
     expected = {
         ("stage3_judge", "study=study, kind=llm_judge, system=new-judge"),
