@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed-embedding$(EMBEDDING)
 STUDY ?= simulated
 CORES ?= 8
 
-.PHONY: setup reproduce test lint format report bench-scale
+.PHONY: setup reproduce test test-fast lint format report bench-scale rulegraph
 .DEFAULT_GOAL := reproduce
 
 $(STAMP): requirements.lock requirements-embedding.lock pyproject.toml
@@ -43,6 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check workflow tests bench
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --cores 1
+	$(BIN)/mypy workflow/recenter
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix workflow tests bench
@@ -51,6 +52,16 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n 2
+
+# The unit tests only (no Snakemake run, no real data, no cluster): a minute or two, for the
+# edit-test loop. `make test` is what CI runs.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not workflow and not realdata and not slurm"
+
+# The rule graph of the workflow, as a Mermaid chart (GitHub and most Markdown viewers draw it);
+# tests/test_rulegraph.py fails when the committed file is out of date.
+rulegraph: $(STAMP)
+	$(BIN)/python -m recenter.rulegraph > docs/rulegraph.md
 
 # Benchmarks are run by hand, never by `make test` (bench/README.md).
 bench-scale: $(STAMP)

@@ -58,6 +58,7 @@ def test_values_that_do_not_fit_are_still_refused(key: str, value: str, message:
     assert message in str(err.value)
 
 
+@pytest.mark.workflow
 def test_scale_set_on_the_command_line_reaches_the_simulator(tmp_path: Path) -> None:
     """--config simulate="{scale: 2}" simulates the scale-2 study with config.yaml's seed
     (Snakemake merges a nested --config value into the file's); a value that is no integer is

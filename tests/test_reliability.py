@@ -305,12 +305,6 @@ def _degenerate_study(root: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known crashes on a degenerate study (issue 16): stage2_figure_kappa_matrix (an "
-    "all-undefined kappa column is read back as text: polars 'round' on str) and stage3_gaps "
-    "(numpy broadcast of 50 replicates against 0 in stage3/analysis.py gaps_rows)",
-)
 def test_degenerate_study_runs_end_to_end_and_says_why_where_undefined(tmp_path: Path) -> None:
     workdir = make_workdir(tmp_path / "wf")
     cfg = workdir / "config/config.yaml"

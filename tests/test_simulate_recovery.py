@@ -233,6 +233,14 @@ def _spearman_boot(x, y, clusters, seed, stat=None):
     return out
 
 
+def _unit_column(path: Path, pos: dict, field: str) -> np.ndarray:
+    """``field`` of every rated unit (response item, attribute) of a JSON-lines file."""
+    out = np.zeros(len(pos))
+    for r in _read(path):
+        out[pos[(r["response_item_id"], r["attribute_id"])]] = r[field]
+    return out
+
+
 def _stage3(study) -> list[tuple[str, float, np.ndarray]]:
     root, _ = study
     gen_of, pair_of = {}, {}
@@ -253,9 +261,7 @@ def _stage3(study) -> list[tuple[str, float, np.ndarray]]:
             pos[(r["response_item_id"], r["attribute_id"])],
             design.HUMANS_S3.index(r["annotator_id"]),
         ] = r["rating"]
-    mention = np.zeros(n)
-    for r in _read(root / "mention_flags.jsonl"):
-        mention[pos[(r["response_item_id"], r["attribute_id"])]] = r["explicit_mention"]
+    mention = _unit_column(root / "mention_flags.jsonl", pos, "explicit_mention")
     hmean = human.mean(axis=1)
     item = np.array([pair_of[i] for i in item])  # the bootstrap cluster: the user-prompt pair
     wt = _boot_weights(item, 3)
@@ -303,9 +309,7 @@ def _stage3(study) -> list[tuple[str, float, np.ndarray]]:
 
     out.append(("mention_delta.human", *delta(hmean)))
     for j in design.LLMS:
-        rating = np.zeros(n)
-        for r in _read(root / f"models/judge/llm_judge/{j}.jsonl"):
-            rating[pos[(r["response_item_id"], r["attribute_id"])]] = r["rating"]
+        rating = _unit_column(root / f"models/judge/llm_judge/{j}.jsonl", pos, "rating")
         out.append((f"judge.{j}.mean", rating.mean(), (wt @ rating) / wt.sum(axis=1)))
         out.append(
             (
@@ -316,9 +320,7 @@ def _stage3(study) -> list[tuple[str, float, np.ndarray]]:
         )
         out.append((f"mention_delta.{j}", *delta(rating)))
     for k in design.REWARD_MODELS:
-        score = np.zeros(n)
-        for r in _read(root / f"models/judge/reward_model/{k}.jsonl"):
-            score[pos[(r["response_item_id"], r["attribute_id"])]] = r["rating"]
+        score = _unit_column(root / f"models/judge/reward_model/{k}.jsonl", pos, "rating")
         out.append(
             (
                 f"reward_model_spearman.{k}",

@@ -193,3 +193,62 @@ def test_stage2_moments_recover_the_model_truth():
     for k, v in want.items():
         se = float(np.std(boot.replicates[k], ddof=1))
         assert abs(boot.estimate.variance[k] - v) <= 4 * se, (k, boot.estimate.variance[k], v, se)
+
+
+def _nested_data(seed: int = 5):
+    """40 groups with 3 items of 4 rows each: group, item and residual variances 1, 0.5, 1."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(40), 12)
+    item = np.tile(np.repeat(np.arange(3), 4), 40)
+    y = rng.normal(0, 1, 40)[g] + rng.normal(0, 0.5**0.5, (40, 3))[g, item] + rng.normal(size=480)
+    return y, g, item
+
+
+def _plain_statsmodels_fit(y, g, item):
+    """statsmodels' own MixedLM on the same design, with nothing of recenter in between."""
+    from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
+
+    groups = np.unique(g)
+    mats = [np.eye(3)[item[g == k]] for k in groups]
+    names = [[f"item{c}" for c in range(3)] for _ in groups]
+    vc = VCSpec(["item"], [names], [mats])
+    m = MixedLM(y, np.ones((y.size, 1)), g, exog_re=np.ones((y.size, 1)), exog_vc=vc)
+    return m.fit(reml=True, method=["lbfgs"])
+
+
+def test_reml_components_equal_the_balanced_anova_estimates():
+    """In a balanced nested design REML equals the ANOVA (expected mean squares) estimates
+    when they are positive (Searle, Casella & McCulloch 1992, §4.7): a hand computation. The
+    tolerance is the optimiser's (lbfgs stops within about 1e-5 of the optimum)."""
+    y, g, item = _nested_data()
+    cell = y.reshape(40, 3, 4)
+    ms_error = ((cell - cell.mean(axis=2, keepdims=True)) ** 2).sum() / (40 * 3 * 3)
+    item_means = cell.mean(axis=2)
+    ms_item = 4 * ((item_means - item_means.mean(axis=1, keepdims=True)) ** 2).sum() / (40 * 2)
+    group_means = cell.mean(axis=(1, 2))
+    ms_group = 12 * ((group_means - group_means.mean()) ** 2).sum() / 39
+    got = variance.nested_components(y, g, {"item": item}, {}, "group", annotator=None)
+    assert got.variance["residual"] == pytest.approx(ms_error, rel=1e-3)
+    assert got.variance["item"] == pytest.approx((ms_item - ms_error) / 4, rel=1e-3)
+    assert got.variance["group"] == pytest.approx((ms_group - ms_item) / 12, rel=1e-3)
+
+
+def test_a_singular_hessian_leaves_the_estimates_as_the_optimiser_found_them(monkeypatch):
+    """Whether the Hessian at a boundary optimum comes out exactly singular depends on the CPU;
+    the estimates must not. Force it singular: plain statsmodels fails, ours does not, and its
+    estimates are those of the fit with the true Hessian."""
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    y, g, item = _nested_data()
+    want = variance.nested_components(y, g, {"item": item}, {}, "group", annotator=None)
+    true_hessian = MixedLM.hessian
+
+    def singular(self, params):
+        hess, _ = true_hessian(self, params)
+        return np.zeros_like(hess), True
+
+    monkeypatch.setattr(MixedLM, "hessian", singular)
+    with pytest.raises(np.linalg.LinAlgError):
+        _plain_statsmodels_fit(y, g, item)
+    got = variance.nested_components(y, g, {"item": item}, {}, "group", annotator=None)
+    assert got.variance == want.variance

@@ -6,7 +6,7 @@ design (paper.md) with fresh draws and its own ids, so every count is k times th
 
 from __future__ import annotations
 
-from recenter import paper
+from recenter import layout, paper
 
 #: Version of the generator; part of study.json's ``source`` and truth.json.
 GENERATOR_VERSION = "2.0.0"
@@ -38,6 +38,14 @@ def _count(value_id: str) -> int:
     return int(v)
 
 
+def _range(value_id: str) -> tuple[float, float]:
+    """A range the paper reports (workflow/resources/paper_values.yaml)."""
+    v = paper.value(value_id)
+    if not isinstance(v, tuple):
+        raise ValueError(f"paper value {value_id!r} is not a range: {v!r}")
+    return v
+
+
 def _share(total: int, parts: int, what: str) -> int:
     """total / parts, which the paper's design makes a whole number."""
     if total % parts:
@@ -61,7 +69,7 @@ N_PROMPTS = _count("s2.prompts")
 N_PAIRS = _count("s2.pairs")
 USERS_PER_PROMPT = _share(N_PAIRS, N_PROMPTS, "users per prompt")
 N_RELEVANCE_ITEMS = _count("s2.items")
-PROFILE_MIN, PROFILE_MAX = (int(x) for x in paper.value("s2.profile_size"))
+PROFILE_MIN, PROFILE_MAX = (int(x) for x in _range("s2.profile_size"))
 #: every pair is answered by each of the five LLMs (one response item each)
 N_RESPONSE_ITEMS_PER_GENERATOR = _share(_count("s3.items"), len(LLMS), "response items")
 N_RATED_UNITS = _count("s3.units")
@@ -104,18 +112,8 @@ def expected_category_weights() -> dict[str, float]:
     }
 
 
-CORE_FILES = (
-    "users.jsonl",
-    "conversations.jsonl",
-    "attributes.jsonl",
-    "attribute_judgments.jsonl",
-    "failure_modes.jsonl",
-    "prompts.jsonl",
-    "relevance_items.jsonl",
-    "relevance_judgments.jsonl",
-    "response_ratings.jsonl",
-    "mention_flags.jsonl",
-)
+#: the human-written files of a study (the canonical format's list, recenter.layout)
+CORE_FILES = layout.CORE_FILES
 
 
 def model_files() -> list[str]:

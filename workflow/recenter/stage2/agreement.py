@@ -184,6 +184,18 @@ def _group_mean(kappa: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
             return np.nanmean(vals, axis=-1)
 
 
+def _group_note(pairs: list[tuple[int, int]], estimate: float) -> str | None:
+    """Why a group's mean kappa is undefined (None when it is defined)."""
+    if not pairs:
+        return "no rater pair in this group"
+    if np.isnan(estimate):
+        return (
+            "kappa undefined for every pair of the group: no item labelled by both, or one "
+            "label throughout (chance agreement 1)"
+        )
+    return None
+
+
 def kappa_analysis(lm: LabelMatrix, boot: BootstrapConfig) -> KappaResult:
     """Pairwise Cohen's kappa of all raters with intervals, group means of kappa whose
     intervals recompute every pair on each replicate and average (not averaged intervals),
@@ -227,7 +239,7 @@ def kappa_analysis(lm: LabelMatrix, boot: BootstrapConfig) -> KappaResult:
                 "n_raters": len({k for p in pairs[g] for k in p}),
                 "n_pairs": len(pairs[g]),
                 "n": n_items,
-                "note": None if pairs[g] else "no rater pair in this group",
+                "note": _group_note(pairs[g], est),
             }
         )
     for name, members in (

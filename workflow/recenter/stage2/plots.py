@@ -42,7 +42,9 @@ def relevance_rates_chart(rates: pl.DataFrame) -> alt.TopLevelMixin:
 def kappa_heatmap(matrix: pl.DataFrame) -> alt.TopLevelMixin:
     """Fig 3: pairwise Cohen's kappa between all raters (humans first, then LLMs)."""
     order = list(dict.fromkeys(matrix["rater_a"].to_list()))
-    df = matrix.select(
+    # A column that is undefined (empty) everywhere is read back from CSV as text.
+    numeric = matrix.with_columns(pl.col("kappa", "ci_low", "ci_high").cast(pl.Float64))
+    df = numeric.select(
         "rater_a",
         "rater_b",
         "kappa",

@@ -7,13 +7,18 @@ allowed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 # ---- Cohen's kappa ----------------------------------------------------------------------
-def cohen_kappa_from_counts(n11, n10, n01, n00):
+def cohen_kappa_from_counts(
+    n11: ArrayLike, n10: ArrayLike, n01: ArrayLike, n00: ArrayLike
+) -> np.ndarray:
     """Unweighted Cohen's kappa of two binary raters from their 2×2 table (vectorized).
 
     ``n11``: both say 1, ``n10``: rater A 1 and B 0, ``n01``: A 0 and B 1, ``n00``: both 0.
@@ -32,7 +37,7 @@ def cohen_kappa_from_counts(n11, n10, n01, n00):
     return np.where((n > 0) & (pe < 1), kappa, np.nan)
 
 
-def cohen_kappa(a, b) -> float:
+def cohen_kappa(a: ArrayLike, b: ArrayLike) -> float:
     """Cohen's kappa of two binary label vectors on the units both labelled (NaN = missing)."""
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -48,7 +53,9 @@ def cohen_kappa(a, b) -> float:
     )
 
 
-def pairwise_counts(labels, clusters=None, n_clusters: int | None = None):
+def pairwise_counts(
+    labels: ArrayLike, clusters: ArrayLike | None = None, n_clusters: int | None = None
+) -> np.ndarray:
     """2×2 tables of every rater pair, optionally per cluster.
 
     ``labels``: units × raters, values 1/0/NaN. ``clusters``: integer cluster code per unit
@@ -74,7 +81,7 @@ def pairwise_counts(labels, clusters=None, n_clusters: int | None = None):
     return cluster_sums(tables, clusters, n_clusters)
 
 
-def kappa_matrix_from_counts(counts):
+def kappa_matrix_from_counts(counts: ArrayLike) -> np.ndarray:
     """Kappa of every rater pair from tables shaped (..., 4, R, R) (see pairwise_counts)."""
     counts = np.asarray(counts, dtype=float)
     return cohen_kappa_from_counts(
@@ -91,7 +98,7 @@ class AlphaResult:
     reason: str | None = None
 
 
-def krippendorff_alpha_nominal(reliability) -> AlphaResult:
+def krippendorff_alpha_nominal(reliability: ArrayLike) -> AlphaResult:
     """Krippendorff's alpha for nominal data via the ``krippendorff`` package.
 
     ``reliability``: raters × units (the package's orientation; a transposed matrix gives a
@@ -103,7 +110,7 @@ def krippendorff_alpha_nominal(reliability) -> AlphaResult:
     return krippendorff_alpha(reliability, level_of_measurement="nominal")
 
 
-def krippendorff_alpha(reliability, **options) -> AlphaResult:
+def krippendorff_alpha(reliability: ArrayLike, **options: Any) -> AlphaResult:
     """``krippendorff.alpha`` of raters × units ``reliability`` (NaN missing) with ``options``
     (``level_of_measurement`` is required: the package's default is interval), or NaN with
     the reason instead of the package's exceptions: fewer than two raters, no unit with two
@@ -125,7 +132,7 @@ def krippendorff_alpha(reliability, **options) -> AlphaResult:
     return AlphaResult(float(krippendorff.alpha(reliability_data=data, **options)))
 
 
-def alpha_binary_unit_stats(labels):
+def alpha_binary_unit_stats(labels: ArrayLike) -> np.ndarray:
     """Per-unit sufficient statistics of nominal alpha for binary labels.
 
     ``labels``: units × raters, 1/0/NaN. Returns (units × 3): m_u (number of labels if the
@@ -143,7 +150,7 @@ def alpha_binary_unit_stats(labels):
     return np.stack([m, ones, d], axis=-1)
 
 
-def alpha_binary_from_sums(sums):
+def alpha_binary_from_sums(sums: ArrayLike) -> np.ndarray:
     """Nominal alpha for binary data from summed unit statistics (..., 3), vectorized.
 
     With n = Σ m_u pairable values, n_1 = Σ ones_u, n_0 = n − n_1 and the coincidence-matrix
@@ -170,7 +177,7 @@ class Vote:
     n_relevant: int
 
 
-def majority_vote(labels) -> Vote | None:
+def majority_vote(labels: Iterable[Any]) -> Vote | None:
     """Majority of the binary labels present (None/NaN ignored).
 
     Relevant iff more than half of the labels are 1; a tie (possible with an even number of
@@ -185,7 +192,7 @@ def majority_vote(labels) -> Vote | None:
     return Vote(relevant=2 * k > n, is_tie=2 * k == n, n_labels=n, n_relevant=k)
 
 
-def majority_vote_matrix(labels):
+def majority_vote_matrix(labels: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vectorized majority_vote over units × raters (1/0/NaN).
 
     Returns (relevant, is_tie, n_labels): relevant is NaN for units without any label.
@@ -197,5 +204,5 @@ def majority_vote_matrix(labels):
     return relevant, (n > 0) & (2 * k == n), n
 
 
-def _isnan(x) -> bool:
+def _isnan(x: object) -> bool:
     return isinstance(x, float) and x != x

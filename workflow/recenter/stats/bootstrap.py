@@ -15,13 +15,15 @@ combined (ratios, differences) afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def cluster_codes(keys) -> tuple[np.ndarray, np.ndarray]:
+def cluster_codes(keys: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Integer code (0..C−1) of each unit's cluster key, codes ordered by sorted key.
 
     Returns (codes, sorted unique keys).
@@ -30,7 +32,9 @@ def cluster_codes(keys) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), uniques
 
 
-def cluster_sums(values, clusters, n_clusters: int | None = None) -> np.ndarray:
+def cluster_sums(
+    values: ArrayLike, clusters: ArrayLike, n_clusters: int | None = None
+) -> np.ndarray:
     """Sum unit-level ``values`` (units × ...) within each cluster: (C × ...)."""
     values = np.asarray(values, dtype=float)
     clusters = np.asarray(clusters, dtype=np.int64)
@@ -78,10 +82,10 @@ class BootstrapConfig:
     confidence: float
 
     @classmethod
-    def from_mapping(cls, cfg) -> BootstrapConfig:
+    def from_mapping(cls, cfg: Mapping[str, Any]) -> BootstrapConfig:
         return cls(int(cfg["replicates"]), int(cfg["seed"]), float(cfg["confidence"]))
 
-    def kwargs(self) -> dict:
+    def kwargs(self) -> dict[str, Any]:
         return {"replicates": self.replicates, "seed": self.seed, "confidence": self.confidence}
 
     def note(self, clusters: str) -> str:
@@ -93,7 +97,7 @@ class BootstrapConfig:
         )
 
 
-def none_if_nan(x) -> float | None:
+def none_if_nan(x: Any) -> float | None:
     """``float(x)``, or None (an empty table cell) when it is NaN: undefined, never 0."""
     x = float(x)
     return None if np.isnan(x) else x
@@ -109,10 +113,14 @@ class BootstrapResult:
     replicates: np.ndarray  # (B, ...) statistic on each replicate
 
 
-def percentile_interval(replicates, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of replicates (axis 0), ignoring NaN replicates."""
+def percentile_interval(replicates: ArrayLike, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of replicates (axis 0), ignoring NaN replicates; NaN (undefined)
+    where no replicate is left, e.g. when every resample of a single cluster was dropped."""
     alpha = (1 - confidence) / 2
     reps = np.asarray(replicates, dtype=float)
+    if reps.shape[0] == 0:
+        undefined = np.full(reps.shape[1:], np.nan)
+        return undefined, undefined.copy()
     if not np.isnan(reps).any():  # the common case; nanquantile is several times slower
         low, high = np.quantile(reps, [alpha, 1 - alpha], axis=0)
         return low, high
@@ -143,7 +151,9 @@ def small_cluster_factor(n_clusters: int, confidence: float) -> float:
     return float(np.sqrt(g / (g - 1)) * t_dist.ppf(q, g - 1) / norm.ppf(q))
 
 
-def small_cluster_interval(estimate, replicates, confidence: float, n_clusters: int):
+def small_cluster_interval(
+    estimate: ArrayLike, replicates: ArrayLike, confidence: float, n_clusters: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval of ``replicates`` widened about ``estimate`` by
     ``small_cluster_factor``: estimate + f · (quantile − estimate) for each end."""
     low, high = percentile_interval(replicates, confidence)
@@ -152,7 +162,9 @@ def small_cluster_interval(estimate, replicates, confidence: float, n_clusters: 
     return est + f * (low - est), est + f * (high - est)
 
 
-def bca_interval(estimate, replicates, jackknife, confidence: float):
+def bca_interval(
+    estimate: float, replicates: ArrayLike, jackknife: ArrayLike, confidence: float
+) -> tuple[float, float]:
     """Bias-corrected and accelerated percentile interval (Efron 1987; Efron & Tibshirani
     1993, §14.3) of a scalar statistic: z0 = Φ⁻¹(share of replicates below the estimate, ties
     counting half), acceleration a = Σ(θ̄ − θ₍ᵢ₎)³ / (6 [Σ(θ̄ − θ₍ᵢ₎)²]^{3/2}) from the
@@ -199,7 +211,7 @@ def dropped_replicates_note(counts: dict[str, int], replicates: int) -> str:
 
 
 def cluster_bootstrap(
-    sums,
+    sums: ArrayLike,
     statistic: Callable[[np.ndarray], np.ndarray],
     *,
     replicates: int,

@@ -8,13 +8,14 @@ zero is NaN (undefined), not 0: it is reported as missing rather than as a bad s
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from recenter.stats.agreement import cohen_kappa_from_counts
 
 METRICS = ("accuracy", "precision", "recall", "f1", "kappa")
 
 
-def confusion_counts(predicted, reference) -> np.ndarray:
+def confusion_counts(predicted: ArrayLike, reference: ArrayLike) -> np.ndarray:
     """(tp, fp, fn, tn) of binary ``predicted`` against ``reference`` (units with both)."""
     p = np.asarray(predicted, dtype=float)
     r = np.asarray(reference, dtype=float)
@@ -23,7 +24,7 @@ def confusion_counts(predicted, reference) -> np.ndarray:
     return np.array([np.sum(p & r), np.sum(p & ~r), np.sum(~p & r), np.sum(~p & ~r)], float)
 
 
-def unit_confusion(predicted, reference) -> np.ndarray:
+def unit_confusion(predicted: ArrayLike, reference: ArrayLike) -> np.ndarray:
     """Per-unit one-hot confusion cell (units × 4: tp, fp, fn, tn); all zero if either is NaN."""
     p = np.asarray(predicted, dtype=float)
     r = np.asarray(reference, dtype=float)
@@ -32,7 +33,7 @@ def unit_confusion(predicted, reference) -> np.ndarray:
     return np.stack([pp & rr, pp & ~rr & both, ~pp & rr & both, ~pp & ~rr & both], -1).astype(float)
 
 
-def metrics_from_counts(counts) -> dict[str, np.ndarray]:
+def metrics_from_counts(counts: ArrayLike) -> dict[str, np.ndarray]:
     """accuracy, precision, recall, F1 and Cohen's kappa from counts shaped (..., 4).
 
     accuracy = (tp+tn)/n; precision = tp/(tp+fp); recall = tp/(tp+fn);
@@ -54,13 +55,13 @@ def metrics_from_counts(counts) -> dict[str, np.ndarray]:
     return out
 
 
-def metrics_stack(counts) -> np.ndarray:
+def metrics_stack(counts: ArrayLike) -> np.ndarray:
     """metrics_from_counts as an array (..., len(METRICS)) in METRICS order."""
     m = metrics_from_counts(counts)
     return np.stack([m[k] for k in METRICS], axis=-1)
 
 
-def average_precision(scores, labels) -> float:
+def average_precision(scores: ArrayLike, labels: ArrayLike) -> float:
     """Average precision AP = Σ_k (R_k − R_{k−1})·P_k over the distinct score thresholds,
     from the highest score down (tied scores enter together): the step-wise area under the
     precision-recall curve, the definition of scikit-learn's ``average_precision_score``
@@ -83,7 +84,7 @@ def average_precision(scores, labels) -> float:
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
-def best_f1_threshold(scores, labels) -> float:
+def best_f1_threshold(scores: ArrayLike, labels: ArrayLike) -> float:
     """Threshold t maximizing F1 of the rule ``score >= t`` on (scores, labels).
 
     Candidates are the distinct scores (every distinct decision rule); ties in F1 go to the

@@ -21,13 +21,15 @@ statsmodels is imported inside the function that needs it (its import costs seco
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 from math import comb
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: Monte Carlo resamples when exact enumeration is too large; p = (1 + #extreme) / (1 + B).
 MC_RESAMPLES = 9999
@@ -60,7 +62,7 @@ def _sign_patterns(n: int, start: int, stop: int) -> np.ndarray:
 
 
 def signflip_test(
-    totals, *, exact_max: int = 20, resamples: int = MC_RESAMPLES, seed: int = 0
+    totals: ArrayLike, *, exact_max: int = 20, resamples: int = MC_RESAMPLES, seed: int = 0
 ) -> ClusterTest:
     """Two-sided sign-flip test of H0: each cluster total is symmetric about 0.
 
@@ -102,7 +104,7 @@ def signflip_test(
 
 
 # ---- Wilcoxon on cluster means ----------------------------------------------------------------
-def signed_rank_surrogate(values) -> np.ndarray:
+def signed_rank_surrogate(values: Iterable[int | Fraction]) -> np.ndarray:
     """Integers with the same signs and the same ordering *and ties* of absolute values as
     ``values`` (ints or ``Fraction``s, compared exactly): sign(v) × dense rank of |v| among the
     non-zero |v| (0 stays 0). The Wilcoxon signed-rank statistic and its tie-corrected p depend
@@ -113,7 +115,7 @@ def signed_rank_surrogate(values) -> np.ndarray:
     return np.array([0 if v == 0 else (rank[abs(v)] if v > 0 else -rank[abs(v)]) for v in vals])
 
 
-def wilcoxon_exact_values(values) -> tuple[float, float, str]:
+def wilcoxon_exact_values(values: Sequence[Any]) -> tuple[float, float, str]:
     """Two-sided Wilcoxon signed-rank test (scipy.stats.wilcoxon, zero differences dropped,
     Wilcoxon 1945) of exactly represented values (ints or ``Fraction``s): ties are found on the
     exact values. Exact null distribution for ≤ 50 non-zero values without ties, otherwise the
@@ -132,7 +134,9 @@ def wilcoxon_exact_values(values) -> tuple[float, float, str]:
     return float(res.statistic), float(res.pvalue), label
 
 
-def cluster_mean_fractions(numerators, denominator: int, clusters) -> list[Fraction]:
+def cluster_mean_fractions(
+    numerators: ArrayLike, denominator: int, clusters: ArrayLike
+) -> list[Fraction]:
     """Exact mean per cluster of unit values ``numerators[u] / denominator`` (integers on a
     common grid), over the clusters that have a unit (sorted by cluster code)."""
     num = np.asarray(numerators, dtype=np.int64)
@@ -144,7 +148,9 @@ def cluster_mean_fractions(numerators, denominator: int, clusters) -> list[Fract
     return out
 
 
-def wilcoxon_cluster_means(numerators, denominator: int, clusters) -> ClusterTest:
+def wilcoxon_cluster_means(
+    numerators: ArrayLike, denominator: int, clusters: ArrayLike
+) -> ClusterTest:
     """Wilcoxon signed-rank test of the per-cluster mean of paired differences given exactly as
     integers ``numerators`` over a common ``denominator`` (e.g. judge × 6 − (6/k) × sum of the
     k human ratings): one value per cluster, so dependence within a cluster does not count as
@@ -155,7 +161,7 @@ def wilcoxon_cluster_means(numerators, denominator: int, clusters) -> ClusterTes
 
 
 # ---- GEE -----------------------------------------------------------------------------------
-def gee_test(y, clusters, x=None) -> ClusterTest:
+def gee_test(y: ArrayLike, clusters: ArrayLike, x: ArrayLike | None = None) -> ClusterTest:
     """Test the last coefficient of the Gaussian GEE y ~ 1 (+ x) with an independence working
     correlation (statsmodels ``GEE``): without ``x`` the coefficient is the unit mean of y, with
     a 0/1 ``x`` the difference of the means of y between x = 1 and x = 0. Covariance: the
@@ -169,7 +175,7 @@ def gee_test(y, clusters, x=None) -> ClusterTest:
     from statsmodels.genmod.generalized_estimating_equations import GEE
 
     y = np.asarray(y, dtype=float)
-    cl = np.asarray(clusters)
+    cl: np.ndarray = np.asarray(clusters)
     ok = ~np.isnan(y)
     cols = [np.ones(y.size)]
     if x is not None:
@@ -177,7 +183,7 @@ def gee_test(y, clusters, x=None) -> ClusterTest:
         ok &= ~np.isnan(x)
         cols.append(x)
     exog = np.column_stack(cols)[ok]
-    y, cl = y[ok], cl[ok]
+    y, cl = np.asarray(y[ok]), np.asarray(cl[ok])
     _, groups = np.unique(cl, return_inverse=True)
     n_cl = int(groups.max()) + 1 if groups.size else 0
     if n_cl < 2:
@@ -209,8 +215,8 @@ def gee_test(y, clusters, x=None) -> ClusterTest:
 
 # ---- label permutation ------------------------------------------------------------------------
 def label_permutation_test(
-    cluster_stats,
-    labels,
+    cluster_stats: ArrayLike,
+    labels: ArrayLike,
     statistic: Callable[[np.ndarray], np.ndarray],
     *,
     exact_max: int = 100_000,
@@ -269,12 +275,12 @@ def label_permutation_test(
     )
 
 
-def ratio_difference(sums) -> Callable[[np.ndarray], np.ndarray]:
+def ratio_difference(sums: ArrayLike) -> Callable[[np.ndarray], np.ndarray]:
     """Statistic for ``label_permutation_test``: Σ num / Σ den over the 1-group minus the same
     over the 0-group, ``sums`` = (C × 2) per-cluster (num, den). NaN where a group has no den."""
     s = np.asarray(sums, dtype=float)
 
-    def stat(masks):
+    def stat(masks: np.ndarray) -> np.ndarray:
         m = np.asarray(masks, dtype=float)
         a = m @ s
         b = (1.0 - m) @ s
@@ -286,7 +292,9 @@ def ratio_difference(sums) -> Callable[[np.ndarray], np.ndarray]:
 
 
 # ---- a proportion with clustered units ----------------------------------------------------------
-def korn_graubard_interval(successes, totals, confidence: float) -> tuple[float, float]:
+def korn_graubard_interval(
+    successes: ArrayLike, totals: ArrayLike, confidence: float
+) -> tuple[float, float]:
     """Clopper–Pearson interval of a proportion of clustered units with the effective sample
     size of Korn & Graubard (1998): ``successes`` and ``totals`` per cluster, p = Σk / Σn,
     design effect deff = v / (p(1 − p)/N) with the cluster-robust variance

@@ -13,11 +13,12 @@ matrix o_ck (n_uc: labels c in u); n_c = Σ_k o_ck, n = Σ_c n_c; the ordinal di
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from recenter.stats.agreement import AlphaResult, krippendorff_alpha
 
 
-def unit_coincidences(labels, n_categories: int) -> np.ndarray:
+def unit_coincidences(labels: ArrayLike, n_categories: int) -> np.ndarray:
     """Per-unit coincidence matrices (units × K × K) of ordinal codes (units × raters, NaN
     missing). Units with fewer than two labels contribute zeros. Summing over units (or over
     the units of a cluster) gives the coincidence matrix of those units."""
@@ -32,7 +33,7 @@ def unit_coincidences(labels, n_categories: int) -> np.ndarray:
     return np.where((m >= 2)[:, None, None], out, 0.0)
 
 
-def ordinal_distance(marginals) -> np.ndarray:
+def ordinal_distance(marginals: ArrayLike) -> np.ndarray:
     """Squared ordinal distances δ²_ck (..., K, K) from the category totals n_c (..., K)."""
     n = np.asarray(marginals, dtype=float)
     cum = np.cumsum(n, axis=-1)
@@ -41,10 +42,10 @@ def ordinal_distance(marginals) -> np.ndarray:
     hi = np.maximum.outer(np.arange(n.shape[-1]), np.arange(n.shape[-1]))
     span = np.take(cum, hi, axis=-1) - np.take(cum, lo, axis=-1) + np.take(n, lo, axis=-1)
     half = (n[..., :, None] + n[..., None, :]) / 2
-    return (span - half) ** 2
+    return np.asarray((span - half) ** 2)
 
 
-def alpha_ordinal_from_coincidences(coincidences) -> np.ndarray:
+def alpha_ordinal_from_coincidences(coincidences: ArrayLike) -> np.ndarray:
     """Ordinal alpha from summed coincidence matrices (..., K, K), vectorized over leading
     axes. NaN when the expected disagreement is zero (one category only, or no pairable
     unit): undefined, never forced to 1."""
@@ -59,12 +60,12 @@ def alpha_ordinal_from_coincidences(coincidences) -> np.ndarray:
     return np.where(expected > 0, alpha, np.nan)
 
 
-def alpha_ordinal(labels, n_categories: int) -> float:
+def alpha_ordinal(labels: ArrayLike, n_categories: int) -> float:
     """Ordinal alpha of units × raters codes (NaN missing) through the coincidence matrix."""
     return float(alpha_ordinal_from_coincidences(unit_coincidences(labels, n_categories).sum(0)))
 
 
-def krippendorff_alpha_ordinal(reliability, n_categories: int) -> AlphaResult:
+def krippendorff_alpha_ordinal(reliability: ArrayLike, n_categories: int) -> AlphaResult:
     """Ordinal Krippendorff's alpha via the ``krippendorff`` package.
 
     ``reliability``: raters × units (the package's orientation), codes 0..K−1, NaN missing.

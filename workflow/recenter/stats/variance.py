@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 FIT_METHOD = ["lbfgs"]
 RETRY_METHOD = ["powell", "lbfgs"]
@@ -41,7 +44,7 @@ class Components:
         return {k: (v / total if total > 0 else float("nan")) for k, v in self.variance.items()}
 
 
-def _codes(x) -> np.ndarray:
+def _codes(x: ArrayLike) -> np.ndarray:
     """Integer codes 0..K-1 of the values of ``x`` (any hashable dtype)."""
     x = np.asarray(x)
     if x.dtype.kind not in "iub":
@@ -63,8 +66,33 @@ def _design(fixed: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str]
     return np.column_stack(cols), names, starts
 
 
+def _estimates_only_model() -> Any:
+    """statsmodels' ``MixedLM`` whose ``fit`` never fails on a singular Hessian.
+
+    After optimising, ``MixedLM.fit`` inverts the Hessian at the optimum for the standard
+    errors of the parameters, and raises ``LinAlgError`` when it is exactly singular — which
+    happens when a component sits at its boundary 0, and whether the matrix comes out exactly
+    singular depends on the CPU's floating-point path. This module reports no standard error
+    from that matrix (its intervals are cluster-bootstrap intervals), so a singular Hessian is
+    replaced by -I for that inversion only: the estimates (variances, fixed effects, scale) are
+    what the optimiser found, unchanged. ``tests/test_variance.py`` checks they equal a plain
+    ``MixedLM`` fit's."""
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    class EstimatesOnlyMixedLM(MixedLM):  # type: ignore[misc]  # statsmodels has no types
+        def hessian(self, params: np.ndarray) -> tuple[np.ndarray, bool]:
+            hess, sing = super().hessian(params)
+            try:
+                np.linalg.inv(-hess)
+            except np.linalg.LinAlgError:
+                return -np.eye(hess.shape[0]), True
+            return hess, sing
+
+    return EstimatesOnlyMixedLM
+
+
 def nested_components(
-    y,
+    y: ArrayLike,
     top: np.ndarray,
     nested: dict[str, np.ndarray],
     fixed: dict[str, np.ndarray],
@@ -79,7 +107,7 @@ def nested_components(
     be unique within its group); ``fixed``: name -> categorical fixed effect per row, the
     annotator factor named ``annotator`` (its component = variance of its fitted means).
     """
-    from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
+    from statsmodels.regression.mixed_linear_model import VCSpec
 
     y = np.asarray(y, dtype=float)
     n = y.size
@@ -101,7 +129,7 @@ def nested_components(
             mt.append(mat)
         colnames.append(cn)
         mats.append(mt)
-    model = MixedLM(
+    model = _estimates_only_model()(
         y, exog, top_codes, exog_re=np.ones((n, 1)), exog_vc=VCSpec(names, colnames, mats)
     )
     with warnings.catch_warnings():
@@ -133,7 +161,7 @@ class BootstrapComponents:
 
 
 def bootstrap_components(
-    y,
+    y: ArrayLike,
     top: np.ndarray,
     nested: dict[str, np.ndarray],
     fixed: dict[str, np.ndarray],
@@ -141,7 +169,7 @@ def bootstrap_components(
     *,
     replicates: int,
     seed: int,
-    progress=None,
+    progress: Callable[[str], None] | None = None,
 ) -> BootstrapComponents:
     """``nested_components`` and its cluster-bootstrap replicates over the top-level groups."""
     y = np.asarray(y, dtype=float)
@@ -150,35 +178,52 @@ def bootstrap_components(
     keys = np.unique(top)
     rows_of = {k: np.flatnonzero(top == k) for k in keys}
     rng = np.random.default_rng(seed)
+
+    def refits() -> Iterator[Components | None]:
+        for b in range(replicates):
+            draw = rng.integers(len(keys), size=len(keys))
+            take = np.concatenate([rows_of[keys[d]] for d in draw])
+            # a group drawn twice becomes two groups: prefix every level id with the draw number
+            tag = np.concatenate([np.full(len(rows_of[keys[d]]), i) for i, d in enumerate(draw)])
+            try:
+                c = nested_components(
+                    y[take],
+                    tag,
+                    {k: v[take] for k, v in nested.items()},
+                    {k: np.asarray(v)[take] for k, v in fixed.items()},
+                    top_name,
+                    start=est.start,
+                )
+            except (np.linalg.LinAlgError, ValueError):
+                yield None
+                continue
+            yield c if c.converged else None
+            if progress and _usable(c) and (b + 1) % max(1, replicates // 10) == 0:
+                progress(f"variance components: {b + 1}/{replicates} replicates")
+
+    return _collect(est, refits(), replicates)
+
+
+def _usable(c: Components | None) -> bool:
+    return c is not None and c.converged and all(np.isfinite(list(c.variance.values())))
+
+
+def _collect(
+    est: Components, fits: Iterable[Components | None], replicates: int
+) -> BootstrapComponents:
+    """The bootstrap result of the replicate fits (None: the fit failed); fits that failed,
+    did not converge or have a non-finite component are dropped and counted."""
     reps: dict[str, list[float]] = {k: [] for k in est.variance}
     shares: dict[str, list[float]] = {k: [] for k in est.variance}
     dropped = 0
-    for b in range(replicates):
-        draw = rng.integers(len(keys), size=len(keys))
-        take = np.concatenate([rows_of[keys[d]] for d in draw])
-        # a group drawn twice becomes two groups: prefix every level id with the draw number
-        tag = np.concatenate([np.full(len(rows_of[keys[d]]), i) for i, d in enumerate(draw)])
-        try:
-            c = nested_components(
-                y[take],
-                tag,
-                {k: v[take] for k, v in nested.items()},
-                {k: np.asarray(v)[take] for k, v in fixed.items()},
-                top_name,
-                start=est.start,
-            )
-        except (np.linalg.LinAlgError, ValueError):
-            dropped += 1
-            continue
-        if not c.converged or not all(np.isfinite(list(c.variance.values()))):
+    for c in fits:
+        if c is None or not _usable(c):
             dropped += 1
             continue
         for k, v in c.variance.items():
             reps[k].append(v)
         for k, v in c.share.items():
             shares[k].append(v)
-        if progress and (b + 1) % max(1, replicates // 10) == 0:
-            progress(f"variance components: {b + 1}/{replicates} replicates")
     return BootstrapComponents(
         estimate=est,
         replicates={k: np.asarray(v) for k, v in reps.items()},
@@ -202,7 +247,7 @@ def _ratio(t: tuple[float, float]) -> float:
 
 
 def moment_components(
-    y,
+    y: ArrayLike,
     fixed: dict[str, np.ndarray],
     top: np.ndarray,
     levels: dict[str, np.ndarray],
@@ -264,7 +309,7 @@ def moment_components(
 
 
 def bootstrap_moments(
-    y,
+    y: ArrayLike,
     fixed: dict[str, np.ndarray],
     top: np.ndarray,
     levels: dict[str, np.ndarray],
@@ -287,41 +332,28 @@ def bootstrap_moments(
     unit_codes = _codes(unit)
     fixed_codes = {k: _codes(v) for k, v in fixed.items()}
     rng = np.random.default_rng(seed)
-    reps: dict[str, list[float]] = {k: [] for k in est.variance}
-    shares: dict[str, list[float]] = {k: [] for k in est.variance}
-    dropped = 0
-    for _ in range(replicates):
-        draw = rng.integers(n_top, size=n_top)
-        take = np.concatenate([order[starts[d] : starts[d + 1]] for d in draw])
-        tag = np.repeat(np.arange(n_top), starts[draw + 1] - starts[draw])
-        c = moment_components(
-            y[take],
-            {k: v[take] for k, v in fixed_codes.items()},
-            tag,
-            {k: tag * (v.max() + 1) + v[take] for k, v in lev_codes.items()},
-            tag * (unit_codes.max() + 1) + unit_codes[take],
-            top_name,
-            unit_name,
-        )
-        if not all(np.isfinite(list(c.variance.values()))):
-            dropped += 1
-            continue
-        for k, v in c.variance.items():
-            reps[k].append(v)
-        for k, v in c.share.items():
-            shares[k].append(v)
-    return BootstrapComponents(
-        estimate=est,
-        replicates={k: np.asarray(v) for k, v in reps.items()},
-        share_replicates={k: np.asarray(v) for k, v in shares.items()},
-        n_replicates=replicates,
-        n_dropped=dropped,
-    )
+
+    def refits() -> Iterator[Components]:
+        for _ in range(replicates):
+            draw = rng.integers(n_top, size=n_top)
+            take = np.concatenate([order[starts[d] : starts[d + 1]] for d in draw])
+            tag = np.repeat(np.arange(n_top), starts[draw + 1] - starts[draw])
+            yield moment_components(
+                y[take],
+                {k: v[take] for k, v in fixed_codes.items()},
+                tag,
+                {k: tag * (v.max() + 1) + v[take] for k, v in lev_codes.items()},
+                tag * (unit_codes.max() + 1) + unit_codes[take],
+                top_name,
+                unit_name,
+            )
+
+    return _collect(est, refits(), replicates)
 
 
 def components_table(
     boot: BootstrapComponents, confidence: float, levels_count: dict[str, int]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One row per component: variance and share with percentile intervals, the number of
     members of the level, and the replicates kept / dropped."""
     alpha = (1 - confidence) / 2

@@ -1,0 +1,72 @@
+"""Statistics on degenerate inputs are reported as undefined, with the reason, never as 0, 1 or
+a crash (issue 16). The end-to-end run of a degenerate study is in test_reliability.py; these
+pin down the pieces it exercised."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from recenter.stage2 import agreement, data, plots
+from recenter.stats.bootstrap import BootstrapConfig, percentile_interval
+
+
+def test_percentile_interval_without_replicates_is_undefined() -> None:
+    low, high = percentile_interval(np.empty((0, 3)), 0.95)
+    assert low.shape == high.shape == (3,)
+    assert np.isnan(low).all() and np.isnan(high).all()
+    low, high = percentile_interval(np.empty(0), 0.95)
+    assert np.isnan(low) and np.isnan(high)
+
+
+def test_percentile_interval_with_replicates_is_numpys_quantile() -> None:
+    reps = np.random.default_rng(3).normal(size=(400, 2))
+    low, high = percentile_interval(reps, 0.9)
+    np.testing.assert_allclose(low, np.quantile(reps, 0.05, axis=0), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(high, np.quantile(reps, 0.95, axis=0), rtol=0, atol=1e-15)
+
+
+def test_one_label_throughout_gives_an_undefined_kappa_with_its_reason() -> None:
+    labels = np.ones((6, 2))  # one human and one LLM say "relevant" to everything
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sk = cohen_kappa_score(labels[:, 0], labels[:, 1])
+    assert np.isnan(sk)  # scikit-learn agrees that kappa is undefined here
+    lm = data.LabelMatrix(
+        [f"i{k}" for k in range(6)],
+        np.array([0, 0, 1, 1, 2, 2]),
+        ["u1", "u2", "u3"],
+        ["H1", "llm-a"],
+        ["human", "llm"],
+        labels,
+    )
+    res = agreement.kappa_analysis(lm, BootstrapConfig(replicates=20, seed=1, confidence=0.95))
+    row = res.groups.filter(pl.col("group") == "llm_human").row(0, named=True)
+    assert row["estimate"] is None and row["ci_low"] is None
+    assert "undefined" in row["note"]
+    empty = res.groups.filter(pl.col("group") == "human_human").row(0, named=True)
+    assert empty["note"] == "no rater pair in this group"
+
+
+def test_kappa_heatmap_takes_a_matrix_whose_kappas_are_all_undefined() -> None:
+    # what the figure job reads back from the CSV: an all-empty column comes back as text
+    csv = "rater_a,rater_b,kappa,ci_low,ci_high,n\nH1,H1,,,,2\nH1,llm-a,,,,2\n"
+    matrix = pl.read_csv(io.StringIO(csv))
+    assert matrix["kappa"].dtype == pl.String
+    spec = plots.kappa_heatmap(matrix).to_dict()
+    values = spec["data"]["values"]
+    assert [v["kappa"] for v in values] == [None, None]
+    assert [v["label"] for v in values] == [None, None]
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.95])
+def test_a_single_cluster_interval_is_undefined_not_zero_width(confidence: float) -> None:
+    from recenter.stats.bootstrap import small_cluster_interval
+
+    low, high = small_cluster_interval(0.5, np.empty(0), confidence, n_clusters=1)
+    assert np.isnan(low) and np.isnan(high)
