@@ -31,6 +31,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/stage1.smk"
 include: "workflow/rules/stage2.smk"
 include: "workflow/rules/stage3.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/claims.smk"
 

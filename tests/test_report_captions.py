@@ -43,6 +43,17 @@ def test_caption_renders_with_the_configured_level(path: Path) -> None:
 
 
 def test_a_caption_shows_the_papers_printed_value() -> None:
-    text = _render(REPORT / "stage2_fig3_kappa_matrix.rst", 0.95)
+    text = _render(REPORT / "fig3_kappa_matrix.rst", 0.95)
     assert paper.text("s2.kappa_human_human") in text
     assert paper.text("s2.kappa_llm_llm") in text
+
+
+def test_every_registered_figure_has_its_caption_and_chart_function() -> None:
+    """recenter.figures: rule <name>_figure, file figures/<name>.*, caption <name>.rst."""
+    from recenter.figures import FIGURES
+
+    assert len(FIGURES) >= 12
+    for name, fig in FIGURES.items():
+        assert fig.caption == f"{name}.rst" and (REPORT / fig.caption).is_file(), name
+        assert callable(fig.function()), fig.chart
+        assert fig.rule == f"{name}_figure"

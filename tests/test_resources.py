@@ -13,11 +13,12 @@ from recenter import resources
 
 from conftest import REPO
 
-RULE = re.compile(r"^(\s*)(?:rule|checkpoint) (\w+):\s*$")
+RULE = re.compile(r"^(\s*)(?:rule|checkpoint)(?: (\w+))?:\s*$")
 
 
 def _rules() -> dict[str, set[str]]:
-    """rule name -> the directives of its body, read from workflow/rules/*.smk."""
+    """rule name -> the directives of its body, read from workflow/rules/*.smk (a rule defined
+    in a loop, ``rule:`` with a ``name:`` directive, is named after its file and line)."""
     out = {}
     for path in sorted((REPO / "workflow/rules").glob("*.smk")):
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -33,7 +34,7 @@ def _rules() -> dict[str, set[str]]:
                 k = key.match(body)
                 if k:
                     keys.add(k.group(1))
-            out[f"{path.name}:{m.group(2)}"] = keys
+            out[f"{path.name}:{m.group(2) or f'line {i + 1}'}"] = keys
     return out
 
 

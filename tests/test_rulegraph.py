@@ -16,5 +16,5 @@ def test_committed_rule_graph_is_up_to_date() -> None:
 
 def test_rule_graph_names_the_rules_a_reader_looks_for() -> None:
     text = page()
-    for rule in ("simulate", "ingest", "stage1_agreement", "stage2_kappa", "stage3_gaps"):
+    for rule in ("simulate", "ingest", "stage1_agreement", "fig3_kappa_matrix", "gaps_stage3"):
         assert f"[{rule}]" in text, rule

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_stage2_workflow import executed_jobs
+from test_stage2_workflow import default_run_outputs, drop_in_reruns, executed_jobs
 
 from conftest import add_study, make_workdir, run_snakemake
 
@@ -141,13 +141,14 @@ def _notebook(workdir: Path, study: str) -> str:
 
 # ---- drop-in verifier -------------------------------------------------------------------------
 def test_dropped_in_verifier_reruns_only_its_jobs(tmp_path):
-    """Add models/verifier/llm/new-verifier_optimized.jsonl to a finished fixture run: ingest,
-    the new verifier's job, Table 2, the gaps rows and Table 2's figure run; nothing else (the
-    other verifier's parquet and the Fig 2 table keep their mtimes)."""
+    """Add models/verifier/llm/new-verifier_optimized.jsonl to a finished default run of the
+    fixture: exactly the new verifier's job, Table 2, the gaps rows, Table 2's figure and
+    drop_in_reruns() run; nothing else, nothing of Stages 2 and 3 (the other verifiers'
+    parquets and the other Stage-1 tables keep their mtimes)."""
     workdir = make_workdir(tmp_path / "wf")
     study = add_study(workdir)
     args = ("--cores", "2", "--config", "study=study")
-    run_snakemake(workdir, *stage1_targets("study"), *args, check=True)
+    targets = default_run_outputs(workdir, *args)
 
     untouched = sorted((workdir / "data/processed/study/stage1/verifiers").glob("*/*.parquet"))
     untouched += [
@@ -165,15 +166,16 @@ def test_dropped_in_verifier_reruns_only_its_jobs(tmp_path):
         new.append(json.dumps(rec))
     (study / "models/verifier/llm/new-verifier_optimized.jsonl").write_text("\n".join(new) + "\n")
 
-    run = run_snakemake(workdir, *stage1_targets("study"), *args, check=True)
-    ran = set(executed_jobs(run.stdout + run.stderr))
-    assert ran == {
-        ("ingest", "study=study"),
+    run = run_snakemake(workdir, *targets, *args, check=True)
+    ran = executed_jobs(run.stdout + run.stderr)
+    expected = {
         ("stage1_verifier", "study=study, kind=llm, system=new-verifier_optimized"),
-        ("stage1_verifier_table", "study=study"),
-        ("stage1_gaps", "study=study"),
-        ("stage1_figure", "study=study, chart=tab2_verifiers"),
-    }, ran
+        ("tab2_verifiers", "study=study"),
+        ("gaps_stage1", "study=study"),
+        ("tab2_verifiers_figure", "study=study"),
+    } | drop_in_reruns("stage1_attributes")
+    assert len(ran) == len(set(ran)), ran  # no job twice
+    assert set(ran) == expected, (sorted(set(ran) - expected), sorted(expected - set(ran)))
     assert {p: p.stat().st_mtime_ns for p in untouched} == before
     tab2 = pl.read_csv(workdir / "results/study/tables/tab2_verifiers.csv")
     row = tab2.filter(pl.col("system") == "new-verifier_optimized").row(0, named=True)

@@ -54,6 +54,42 @@ def executed_jobs(stdout: str) -> list[tuple[str, str]]:
     return sorted(jobs)
 
 
+#: Jobs of the fixture's default run that may fail before the drop-in: the Stage-3 variance
+#: components hit a singular REML Hessian on the small fixture (statsmodels LinAlgError, also
+#: at 7e4471f); the drop-in tests do not depend on them.
+MAY_FAIL_ON_FIXTURE = ("stage3_variance_components",)
+
+
+def default_run_outputs(workdir: Path, *args: str) -> list[str]:
+    """Run the default target (every output the study supports) with --keep-going and return
+    every result file it made, relative to ``workdir``: the targets of the drop-in runs. Only
+    the MAY_FAIL_ON_FIXTURE jobs may have failed."""
+    proc = run_snakemake(workdir, "--keep-going", *args)
+    if proc.returncode != 0:
+        failed = set(re.findall(r"Error in rule (\w+):", proc.stdout + proc.stderr))
+        assert failed and failed <= set(MAY_FAIL_ON_FIXTURE), proc.stdout + proc.stderr
+    results = workdir / "results/study"
+    return sorted(str(p.relative_to(workdir)) for p in results.rglob("*") if p.is_file())
+
+
+def drop_in_reruns(stage_notebook: str) -> set[tuple[str, str]]:
+    """The jobs of a default run (``snakemake`` with no target) that re-run after one model
+    file is dropped into the fixture study, besides the stage's own: ingest and the
+    provenance (they read every raw file), Fig 1 (it counts the models of every stage), the
+    gaps summary, its figure and the claims ledger (they read the stage's tables), the
+    overview notebook (it shows the ledger and Fig 1) and the stage's notebook."""
+    return {
+        ("ingest", "study=study"),
+        ("provenance", "study=study"),
+        ("fig1_pipeline_figure", "study=study"),
+        ("gaps_summary", "study=study"),
+        ("gaps_summary_figure", "study=study"),
+        ("claims_ledger", "study=study"),
+        ("run_notebook", "study=study, notebook=00_study_overview"),
+        ("run_notebook", f"study=study, notebook={stage_notebook}"),
+    }
+
+
 # ---- recovery of the simulated truth --------------------------------------------------------
 def _intervals_vs_truth(results: Path, truth: dict) -> list[tuple[str, float, float, float]]:
     """(statistic, truth, ci_low, ci_high) of every Stage-2 statistic truth.json knows."""
@@ -117,15 +153,17 @@ def _llms(workdir: Path) -> set[str]:
 
 # ---- drop-in model ----------------------------------------------------------------------------
 def test_dropped_in_llm_becomes_a_rater_and_reruns_only_its_jobs(tmp_path):
-    """Add models/relevance/llm/new-model.jsonl to a finished fixture run. The dry run is an
-    upper bound (ingest is a checkpoint: the jobs that read the database are re-evaluated
-    after it runs), so the jobs are read from the real run's log: ingest, the new model's
-    alignment and the jobs that gather all raters; never the baselines, the consensus or
-    another system's alignment (their files keep their mtimes)."""
+    """Add models/relevance/llm/new-model.jsonl to a finished default run of the fixture. The
+    dry run is an upper bound (ingest is a checkpoint: the jobs that read the database are
+    re-evaluated after it runs), so the jobs are read from the real run's log and must be
+    exactly: the new model's alignment, the jobs that gather all raters (Table 3, rates,
+    kappa, gaps) and their figures, plus drop_in_reruns(); never the baselines, the
+    consensus, another system's alignment or anything of Stages 1 and 3 (their files keep
+    their mtimes)."""
     workdir = make_workdir(tmp_path / "wf")
     study = add_study(workdir)
     args = ("--cores", "2", "--config", "study=study")
-    run_snakemake(workdir, *stage2_targets("study"), *args, check=True)
+    targets = default_run_outputs(workdir, *args)
 
     processed = workdir / "data/processed/study/stage2"
     untouched = (
@@ -147,24 +185,24 @@ def test_dropped_in_llm_becomes_a_rater_and_reruns_only_its_jobs(tmp_path):
         new.append(json.dumps(rec))
     (study / "models/relevance/llm/new-model.jsonl").write_text("\n".join(new) + "\n")
 
-    dry = run_snakemake(workdir, "-n", *stage2_targets("study"), *args, check=True)
+    dry = run_snakemake(workdir, "-n", *targets, *args, check=True)
     planned = {rule for rule, _ in executed_jobs(dry.stdout + dry.stderr)}
     assert "stage2_baseline" not in planned  # the baselines never depend on LLM files
 
-    run = run_snakemake(workdir, *stage2_targets("study"), *args, check=True)
+    run = run_snakemake(workdir, *targets, *args, check=True)
     ran = executed_jobs(run.stdout + run.stderr)
     expected = {
-        ("ingest", "study=study"),
         ("stage2_alignment", "study=study, kind=llm, system=new-model"),
-        ("stage2_alignment_table", "study=study"),
-        ("stage2_rates", "study=study"),
-        ("stage2_kappa", "study=study"),
-        ("stage2_gaps", "study=study"),
-        ("stage2_figure_relevance_rates", "study=study"),
-        ("stage2_figure_kappa_matrix", "study=study"),
-        ("stage2_figure_relevance_prf", "study=study"),
-    }
-    assert set(ran) == expected, ran
+        ("tab3_relevance_alignment", "study=study"),
+        ("relevance_rates", "study=study"),
+        ("fig3_kappa_matrix", "study=study"),
+        ("gaps_stage2", "study=study"),
+        ("relevance_rates_figure", "study=study"),
+        ("fig3_kappa_matrix_figure", "study=study"),
+        ("fig4_relevance_prf_figure", "study=study"),
+    } | drop_in_reruns("stage2_relevance")
+    assert len(ran) == len(set(ran)), ran  # no job twice
+    assert set(ran) == expected, (sorted(set(ran) - expected), sorted(expected - set(ran)))
     assert {p: p.stat().st_mtime_ns for p in untouched} == before
 
     tables = workdir / "results/study/tables"
@@ -189,7 +227,7 @@ def test_dropped_in_llm_becomes_a_rater_and_reruns_only_its_jobs(tmp_path):
     before = pl.read_parquet(embeddings)
     embeddings.unlink()
     rel = str(embeddings.relative_to(workdir))
-    run = run_snakemake(workdir, rel, *stage2_targets("study"), *args, check=True)
+    run = run_snakemake(workdir, rel, *args, check=True)
     assert ("stage2_embedding", f"study=study, model={model.name}") in executed_jobs(
         run.stdout + run.stderr
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,39 @@ def test_dry_run_plans_the_simulated_default(tmp_path: Path) -> None:
     proc = run_snakemake(workdir, "-n", "--cores", "8", check=True)
     out = proc.stdout + proc.stderr
     assert "ingest" in out
+
+
+def test_script_preamble_sends_logging_and_uncaught_tracebacks_to_the_rules_log(
+    tmp_path: Path,
+) -> None:
+    """recenter.script.log_to_rule, the preamble of every script: a record and an uncaught
+    exception both land in the log file; the exception still reaches stderr and fails the job;
+    a refusal's SystemExit is not logged as a crash."""
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import logging, sys\n"
+        "from types import SimpleNamespace\n"
+        "from recenter.script import log_to_rule\n"
+        "log_to_rule(SimpleNamespace(log=[sys.argv[1]]))\n"
+        "logging.info('step one done')\n"
+        "if sys.argv[2] == 'exit':\n"
+        "    sys.exit(3)\n"
+        "raise RuntimeError('the job broke')\n",
+        encoding="utf-8",
+    )
+    log = tmp_path / "job.log"
+    crash = subprocess.run(
+        [sys.executable, str(script), str(log), "raise"], capture_output=True, text=True
+    )
+    assert crash.returncode == 1
+    assert "RuntimeError: the job broke" in crash.stderr
+    text = log.read_text(encoding="utf-8")
+    assert "step one done" in text
+    assert "Traceback (most recent call last)" in text and "RuntimeError: the job broke" in text
+
+    refused = subprocess.run(
+        [sys.executable, str(script), str(log), "exit"], capture_output=True, text=True
+    )
+    assert refused.returncode == 3
+    text = log.read_text(encoding="utf-8")  # truncated by the new run
+    assert "step one done" in text and "Traceback" not in text

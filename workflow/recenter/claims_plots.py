@@ -217,21 +217,12 @@ def pipeline_chart(counts: dict[str, int], study: str) -> alt.TopLevelMixin:
     )
 
 
-def gaps_figure_job(table: str, stem: str, confidence: float) -> None:
-    from recenter.outputs import save_chart
-
-    frame = pl.read_csv(table, infer_schema_length=None)
-    kind = frame["data_kind"][0]
-    save_chart(gaps_forest_chart(frame.drop("data_kind"), confidence), stem, data_kind=kind)
-
-
-def fig1_job(db: str, stem: str, study: str) -> None:
+def fig1_chart(*, db: str, study: str) -> alt.TopLevelMixin:
+    """Fig 1 with the counts of the study database ``db`` (recenter.figures draws it)."""
     import duckdb
 
     from recenter.claims import study_counts
-    from recenter.outputs import save_chart
 
     with duckdb.connect(str(db), read_only=True) as con:
         counts = study_counts(con)
-        kind = con.sql("SELECT data_kind FROM study").fetchall()[0][0]
-    save_chart(pipeline_chart(counts, study), stem, data_kind=kind)
+    return pipeline_chart(counts, study)

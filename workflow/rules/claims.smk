@@ -15,15 +15,12 @@ register_output(
 )
 register_output(
     "gaps_summary",
-    paths=lambda s: [f"{results_dir(s)}/tables/gaps_summary.{e}" for e in ("csv", "md")]
-    + [f"{results_dir(s)}/figures/gaps_summary.{e}" for e in CLAIMS_FIGURE_EXT],
+    paths=lambda s: table_paths(s, "gaps_summary") + figure_paths(s, "gaps_summary"),
     requires=_gaps_summary_requires,
 )
 register_output(
     "fig1_pipeline",
-    paths=lambda s: [
-        f"{results_dir(s)}/figures/fig1_pipeline.{e}" for e in CLAIMS_FIGURE_EXT
-    ],
+    paths=lambda s: figure_paths(s, "fig1_pipeline"),
     requires=[],
 )
 register_output(
@@ -96,61 +93,6 @@ rule gaps_summary:
         confidence=config["bootstrap"]["confidence"],
     script:
         "../scripts/gaps_summary.py"
-
-
-rule gaps_summary_figure:
-    input:
-        table="results/{study}/tables/gaps_summary.csv",
-    output:
-        spec="results/{study}/figures/gaps_summary.vl.json",
-        png=report(
-            "results/{study}/figures/gaps_summary.png",
-            caption="../report/gaps_summary_figure.rst",
-            category="Claims ledger",
-        ),
-        svg="results/{study}/figures/gaps_summary.svg",
-    log:
-        "logs/{study}/gaps_summary_figure.log",
-    benchmark:
-        "benchmarks/{study}/gaps_summary_figure.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        confidence=config["bootstrap"]["confidence"],
-    script:
-        "../scripts/gaps_summary_figure.py"
-
-
-rule fig1_pipeline:
-    input:
-        db=lambda wc: analysis_db(wc.study),
-        raw=lambda wc: raw_paths(wc.study, "*.jsonl"),
-    output:
-        spec="results/{study}/figures/fig1_pipeline.vl.json",
-        png=report(
-            "results/{study}/figures/fig1_pipeline.png",
-            caption="../report/fig1_pipeline.rst",
-            category="Claims ledger",
-        ),
-        svg="results/{study}/figures/fig1_pipeline.svg",
-    log:
-        "logs/{study}/fig1_pipeline.log",
-    benchmark:
-        "benchmarks/{study}/fig1_pipeline.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        study=lambda wc: wc.study,
-    script:
-        "../scripts/fig1_pipeline.py"
 
 
 rule provenance:

@@ -2,7 +2,6 @@
 from recenter import claims as _claims
 
 PAPER_VALUES = "workflow/resources/paper_values.yaml"
-CLAIMS_FIGURE_EXT = ("vl.json", "png", "svg")
 
 # Which registered outputs make up each part of the paper (target rules stage1/2/3);
 # tests/test_claims_workflow.py checks that every registered output is in one group.

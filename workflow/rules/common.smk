@@ -6,6 +6,8 @@ import fnmatch
 from pathlib import Path
 
 from recenter import layout
+from recenter.figures import EXTENSIONS as FIGURE_EXT
+from recenter.figures import FIGURES
 from recenter.resources import (  # every rule's threads/resources: recenter/resources.py
     job_memory_mb,
     job_runtime_min,
@@ -41,6 +43,16 @@ def processed_dir(study):
 
 def results_dir(study):
     return f"results/{study}"
+
+
+def table_paths(study, name):
+    """results/<study>/tables/<name>.csv and .md: every table is written in both forms."""
+    return [f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md")]
+
+
+def figure_paths(study, name):
+    """results/<study>/figures/<name>.vl.json, .png and .svg (recenter.figures)."""
+    return [f"{results_dir(study)}/figures/{name}.{ext}" for ext in FIGURE_EXT]
 
 
 def study_db(study):
@@ -133,8 +145,11 @@ NOTEBOOKS = {}
 
 def register_notebook(name, inputs, requires, reason=None):
     """A notebook notebooks/<name>.ipynb whose parameters cell sets `study` and `root`;
-    inputs: study -> files it reads; requires: as for register_output."""
-    NOTEBOOKS[name] = inputs
+    inputs: study -> files it reads; requires: as for register_output. Its job also takes the
+    database as every analysis does (analysis_db): that makes Snakemake plan the notebook after
+    the ingest checkpoint, so a dropped-in file re-runs only the notebooks whose inputs change
+    (without it, every notebook downstream of a re-evaluated job was scheduled)."""
+    NOTEBOOKS[name] = lambda study: [analysis_db(study), *inputs(study)]
     register_output(
         f"notebook {name}",
         lambda study: [

@@ -1,62 +1,63 @@
 # Stage 1, attribute extraction: label shares per source dataset (Fig 2), failure modes of
 # flagged attributes, the annotators' agreement, conversation diversity (Table 1), verifiers vs
-# humans (Table 2) and the Stage-1 rows of the gaps summary. Compute jobs write tables;
-# plotting jobs read them. Each verifier file models/verifier/<kind>/<system>.jsonl has its own
-# job, so a new file re-runs that job and the jobs that gather all verifiers.
+# humans (Table 2) and the Stage-1 rows of the gaps summary. Compute jobs write tables; their
+# figures (figures.smk) read them. Each verifier file models/verifier/<kind>/<system>.jsonl has
+# its own job, so a new file re-runs that job and the jobs that gather all verifiers.
 include: "stage1_common.smk"
 
 
 register_output(
     "fig2_attribute_quality",
-    paths=lambda s: _s1_table(s, "fig2_attribute_quality")
-    + _s1_figure(s, "fig2_attribute_quality"),
+    paths=lambda s: table_paths(s, "fig2_attribute_quality")
+    + figure_paths(s, "fig2_attribute_quality"),
     requires=S1_CORE_FILES,
 )
 register_output(
     "stage1_agreement",
-    paths=lambda s: _s1_table(s, "stage1_agreement"),
+    paths=lambda s: table_paths(s, "stage1_agreement"),
     requires=S1_CORE_FILES,
 )
 register_output(
     "failure_modes",
-    paths=lambda s: _s1_table(s, "failure_modes") + _s1_figure(s, "failure_modes"),
+    paths=lambda s: table_paths(s, "failure_modes") + figure_paths(s, "failure_modes"),
     requires=[*S1_CORE_FILES, "failure_modes.jsonl"],
     reason="no failure-mode labels (failure_modes.jsonl)",
 )
 register_output(
     "tab2_verifiers",
-    paths=lambda s: _s1_table(s, "tab2_verifiers") + _s1_figure(s, "tab2_verifiers"),
+    paths=lambda s: table_paths(s, "tab2_verifiers")
+    + figure_paths(s, "tab2_verifiers"),
     requires=[*S1_CORE_FILES, "models/verifier/*/*.jsonl"],
     reason="no Stage-1 verifier file (models/verifier/<kind>/<system>.jsonl)",
 )
 register_output(
     "tab1_conversation_diversity",
-    paths=lambda s: _s1_table(s, "tab1_conversation_diversity"),
+    paths=lambda s: table_paths(s, "tab1_conversation_diversity"),
     requires=["users.jsonl", "conversations.jsonl"],
     reason="no conversations (conversations.jsonl)",
 )
 register_output(
     "gaps_stage1",
-    paths=lambda s: _s1_table(s, "gaps_stage1"),
+    paths=lambda s: table_paths(s, "gaps_stage1"),
     requires=S1_CORE_FILES,
 )
 
 
-rule stage1_attribute_quality:
+rule fig2_attribute_quality:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s1_core(wc.study),
     output:
         csv=report(
             "results/{study}/tables/fig2_attribute_quality.csv",
-            caption="../report/stage1_fig2_attribute_quality.rst",
+            caption="../report/fig2_attribute_quality.rst",
             category="Stage 1",
         ),
         md="results/{study}/tables/fig2_attribute_quality.md",
     log:
-        "logs/{study}/stage1_attribute_quality.log",
+        "logs/{study}/fig2_attribute_quality.log",
     benchmark:
-        "benchmarks/{study}/stage1_attribute_quality.tsv"
+        "benchmarks/{study}/fig2_attribute_quality.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -64,26 +65,27 @@ rule stage1_attribute_quality:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:shares_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_attribute_quality.py"
+        "../scripts/table.py"
 
 
-rule stage1_failure_modes:
+rule failure_modes:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s1_core(wc.study) + raw_paths(wc.study, "failure_modes.jsonl"),
     output:
         csv=report(
             "results/{study}/tables/failure_modes.csv",
-            caption="../report/stage1_failure_modes.rst",
+            caption="../report/failure_modes.rst",
             category="Stage 1",
         ),
         md="results/{study}/tables/failure_modes.md",
     log:
-        "logs/{study}/stage1_failure_modes.log",
+        "logs/{study}/failure_modes.log",
     benchmark:
-        "benchmarks/{study}/stage1_failure_modes.tsv"
+        "benchmarks/{study}/failure_modes.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -91,9 +93,10 @@ rule stage1_failure_modes:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:failure_modes_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_failure_modes.py"
+        "../scripts/table.py"
 
 
 rule stage1_agreement:
@@ -118,34 +121,37 @@ rule stage1_agreement:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:agreement_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_agreement.py"
+        "../scripts/table.py"
 
 
-rule stage1_diversity:
+rule tab1_conversation_diversity:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: raw_paths(wc.study, "users.jsonl", "conversations.jsonl"),
     output:
         csv=report(
             "results/{study}/tables/tab1_conversation_diversity.csv",
-            caption="../report/stage1_tab1_conversation_diversity.rst",
+            caption="../report/tab1_conversation_diversity.rst",
             category="Stage 1",
         ),
         md="results/{study}/tables/tab1_conversation_diversity.md",
     log:
-        "logs/{study}/stage1_diversity.log",
+        "logs/{study}/tab1_conversation_diversity.log",
     benchmark:
-        "benchmarks/{study}/stage1_diversity.tsv"
+        "benchmarks/{study}/tab1_conversation_diversity.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
     resources:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
+    params:
+        job="recenter.stage1.jobs:diversity_job",
     script:
-        "../scripts/stage1_diversity.py"
+        "../scripts/table.py"
 
 
 rule stage1_verifier:
@@ -167,26 +173,27 @@ rule stage1_verifier:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:verifier_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_verifier.py"
+        "../scripts/model_file.py"
 
 
-rule stage1_verifier_table:
+rule tab2_verifiers:
     input:
         db=lambda wc: analysis_db(wc.study),
         parts=lambda wc: _s1_verifier_parts(wc.study),
     output:
         csv=report(
             "results/{study}/tables/tab2_verifiers.csv",
-            caption="../report/stage1_tab2_verifiers.rst",
+            caption="../report/tab2_verifiers.rst",
             category="Stage 1",
         ),
         md="results/{study}/tables/tab2_verifiers.md",
     log:
-        "logs/{study}/stage1_verifier_table.log",
+        "logs/{study}/tab2_verifiers.log",
     benchmark:
-        "benchmarks/{study}/stage1_verifier_table.tsv"
+        "benchmarks/{study}/tab2_verifiers.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -194,26 +201,27 @@ rule stage1_verifier_table:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:verifier_table_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_verifier_table.py"
+        "../scripts/table.py"
 
 
-rule stage1_gaps:
+rule gaps_stage1:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s1_core(wc.study) + _s1_verifier_files(wc.study),
     output:
         csv=report(
             "results/{study}/tables/gaps_stage1.csv",
-            caption="../report/stage1_gaps.rst",
+            caption="../report/gaps_stage1.rst",
             category="Stage 1",
         ),
         md="results/{study}/tables/gaps_stage1.md",
     log:
-        "logs/{study}/stage1_gaps.log",
+        "logs/{study}/gaps_stage1.log",
     benchmark:
-        "benchmarks/{study}/stage1_gaps.tsv"
+        "benchmarks/{study}/gaps_stage1.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -221,39 +229,7 @@ rule stage1_gaps:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage1.jobs:gaps_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage1_gaps.py"
-
-
-# The figures also take the database (ancient: it never triggers a re-run): that makes
-# Snakemake plan them after the ingest checkpoint, so a new raw file re-draws only the
-# figures whose table changed.
-rule stage1_figure:
-    input:
-        db=lambda wc: analysis_db(wc.study),
-        table="results/{study}/tables/{chart}.csv",
-    output:
-        spec="results/{study}/figures/{chart}.vl.json",
-        png=report(
-            "results/{study}/figures/{chart}.png",
-            caption="../report/stage1_figure.rst",
-            category="Stage 1",
-        ),
-        svg="results/{study}/figures/{chart}.svg",
-    log:
-        "logs/{study}/stage1_figure_{chart}.log",
-    benchmark:
-        "benchmarks/{study}/stage1_figure/{chart}.tsv"
-    wildcard_constraints:
-        chart="fig2_attribute_quality|failure_modes|tab2_verifiers",
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart=lambda wc: wc.chart,
-    script:
-        "../scripts/stage1_figure.py"
+        "../scripts/table.py"

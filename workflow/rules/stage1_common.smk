@@ -1,5 +1,4 @@
 # Helpers of workflow/rules/stage1.smk (kept apart: a rule file holds rules, not functions).
-S1_FIGURE_EXT = ("vl.json", "png", "svg")
 S1_CORE_FILES = ["users.jsonl", "attributes.jsonl", "attribute_judgments.jsonl"]
 
 
@@ -10,14 +9,6 @@ def _s1_core(study):
 
 def _s1_verifier_files(study):
     return raw_paths(study, "models/verifier/*/*.jsonl")
-
-
-def _s1_table(study, name):
-    return [f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md")]
-
-
-def _s1_figure(study, name):
-    return [f"{results_dir(study)}/figures/{name}.{ext}" for ext in S1_FIGURE_EXT]
 
 
 def _s1_verifier_parts(study):

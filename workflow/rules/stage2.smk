@@ -1,6 +1,6 @@
 # Stage 2, relevance matching: consensus, relevance rates, the kappa matrix (Fig 3), text
-# baselines, alignment of every system with the human consensus (Table 3, Fig 4) and the
-# Stage-2 rows of the gaps summary. Compute jobs write tables; plotting jobs read them.
+# baselines, alignment of every system with the human consensus (Table 3, Fig 4) and the Stage-2
+# rows of the gaps summary. Compute jobs write tables; their figures (figures.smk) read them.
 # Each model file models/relevance/<kind>/<system>.jsonl has its own alignment job, so a new
 # file re-runs that job and the jobs that gather all raters, never the baselines.
 include: "stage2_common.smk"
@@ -9,25 +9,26 @@ include: "stage2_common.smk"
 _S2_CORE_FILES = ["relevance_items.jsonl", "relevance_judgments.jsonl"]
 register_output(
     "consensus_summary",
-    paths=lambda s: _s2_table(s, "consensus_summary"),
+    paths=lambda s: table_paths(s, "consensus_summary"),
     requires=_S2_CORE_FILES,
 )
 register_output(
     "relevance_rates",
-    paths=lambda s: _s2_table(s, "relevance_rates") + _s2_figure(s, "relevance_rates"),
+    paths=lambda s: table_paths(s, "relevance_rates")
+    + figure_paths(s, "relevance_rates"),
     requires=_S2_CORE_FILES,
 )
 register_output(
     "fig3_kappa_matrix",
-    paths=lambda s: _s2_table(s, "fig3_kappa_matrix")
-    + _s2_figure(s, "fig3_kappa_matrix")
-    + _s2_table(s, "kappa_groups"),
+    paths=lambda s: table_paths(s, "fig3_kappa_matrix")
+    + figure_paths(s, "fig3_kappa_matrix")
+    + table_paths(s, "kappa_groups"),
     requires=_S2_CORE_FILES,
 )
 register_output(
     "tab3_relevance_alignment",
-    paths=lambda s: _s2_table(s, "tab3_relevance_alignment")
-    + _s2_figure(s, "fig4_relevance_prf"),
+    paths=lambda s: table_paths(s, "tab3_relevance_alignment")
+    + figure_paths(s, "fig4_relevance_prf"),
     requires=_S2_CORE_FILES,
 )
 if S2_SENTENCE_MODEL is not None and S2_SENTENCE_MODEL.missing():
@@ -38,48 +39,27 @@ if S2_SENTENCE_MODEL is not None and S2_SENTENCE_MODEL.missing():
     )
 register_output(
     "gaps_stage2",
-    paths=lambda s: _s2_table(s, "gaps_stage2"),
+    paths=lambda s: table_paths(s, "gaps_stage2"),
     requires=[*_S2_CORE_FILES, "models/relevance/llm/*.jsonl"],
     reason="no LLM relevance file (models/relevance/llm/*.jsonl) to compare with humans",
 )
 
 
-rule stage2_consensus:
+rule consensus_summary:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s2_core(wc.study),
     output:
         csv=report(
             "results/{study}/tables/consensus_summary.csv",
-            caption="../report/stage2_consensus_summary.rst",
+            caption="../report/consensus_summary.rst",
             category="Stage 2",
         ),
         md="results/{study}/tables/consensus_summary.md",
     log:
-        "logs/{study}/stage2_consensus.log",
+        "logs/{study}/consensus_summary.log",
     benchmark:
-        "benchmarks/{study}/stage2_consensus.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(500, 1.5),
-        runtime=job_runtime_min(5, 0.05),
-    script:
-        "../scripts/stage2_consensus.py"
-
-
-rule stage2_rates:
-    input:
-        db=lambda wc: analysis_db(wc.study),
-        raw=lambda wc: _s2_raters(wc.study),
-    output:
-        csv="results/{study}/tables/relevance_rates.csv",
-        md="results/{study}/tables/relevance_rates.md",
-    log:
-        "logs/{study}/stage2_rates.log",
-    benchmark:
-        "benchmarks/{study}/stage2_rates.tsv"
+        "benchmarks/{study}/consensus_summary.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -87,12 +67,36 @@ rule stage2_rates:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:consensus_job",
+    script:
+        "../scripts/table.py"
+
+
+rule relevance_rates:
+    input:
+        db=lambda wc: analysis_db(wc.study),
+        raw=lambda wc: _s2_raters(wc.study),
+    output:
+        csv="results/{study}/tables/relevance_rates.csv",
+        md="results/{study}/tables/relevance_rates.md",
+    log:
+        "logs/{study}/relevance_rates.log",
+    benchmark:
+        "benchmarks/{study}/relevance_rates.tsv"
+    conda:
+        "../envs/recenter.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb(500, 1.5),
+        runtime=job_runtime_min(5, 0.05),
+    params:
+        job="recenter.stage2.jobs:rates_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage2_rates.py"
+        "../scripts/table.py"
 
 
-rule stage2_kappa:
+rule fig3_kappa_matrix:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study),
@@ -101,14 +105,14 @@ rule stage2_kappa:
         matrix_md="results/{study}/tables/fig3_kappa_matrix.md",
         groups_csv=report(
             "results/{study}/tables/kappa_groups.csv",
-            caption="../report/stage2_kappa_groups.rst",
+            caption="../report/kappa_groups.rst",
             category="Stage 2",
         ),
         groups_md="results/{study}/tables/kappa_groups.md",
     log:
-        "logs/{study}/stage2_kappa.log",
+        "logs/{study}/fig3_kappa_matrix.log",
     benchmark:
-        "benchmarks/{study}/stage2_kappa.tsv"
+        "benchmarks/{study}/fig3_kappa_matrix.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -118,10 +122,10 @@ rule stage2_kappa:
     params:
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage2_kappa.py"
+        "../scripts/fig3_kappa_matrix.py"
 
 
-rule stage2_gaps:
+rule gaps_stage2:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s2_raters(wc.study)
@@ -129,14 +133,14 @@ rule stage2_gaps:
     output:
         csv=report(
             "results/{study}/tables/gaps_stage2.csv",
-            caption="../report/stage2_gaps.rst",
+            caption="../report/gaps_stage2.rst",
             category="Stage 2",
         ),
         md="results/{study}/tables/gaps_stage2.md",
     log:
-        "logs/{study}/stage2_gaps.log",
+        "logs/{study}/gaps_stage2.log",
     benchmark:
-        "benchmarks/{study}/stage2_gaps.tsv"
+        "benchmarks/{study}/gaps_stage2.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -144,9 +148,10 @@ rule stage2_gaps:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:gaps_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage2_gaps.py"
+        "../scripts/table.py"
 
 
 rule stage2_embedding:
@@ -239,26 +244,27 @@ rule stage2_alignment:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:alignment_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage2_alignment.py"
+        "../scripts/model_file.py"
 
 
-rule stage2_alignment_table:
+rule tab3_relevance_alignment:
     input:
         db=lambda wc: analysis_db(wc.study),
         parts=lambda wc: _s2_alignment_parts(wc.study),
     output:
         csv=report(
             "results/{study}/tables/tab3_relevance_alignment.csv",
-            caption="../report/stage2_tab3_relevance_alignment.rst",
+            caption="../report/tab3_relevance_alignment.rst",
             category="Stage 2",
         ),
         md="results/{study}/tables/tab3_relevance_alignment.md",
     log:
-        "logs/{study}/stage2_alignment_table.log",
+        "logs/{study}/tab3_relevance_alignment.log",
     benchmark:
-        "benchmarks/{study}/stage2_alignment_table.tsv"
+        "benchmarks/{study}/tab3_relevance_alignment.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -266,95 +272,15 @@ rule stage2_alignment_table:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.jobs:alignment_table_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage2_alignment_table.py"
-
-
-rule stage2_figure_relevance_rates:
-    input:
-        table="results/{study}/tables/relevance_rates.csv",
-    output:
-        spec="results/{study}/figures/relevance_rates.vl.json",
-        png=report(
-            "results/{study}/figures/relevance_rates.png",
-            caption="../report/stage2_relevance_rates.rst",
-            category="Stage 2",
-        ),
-        svg="results/{study}/figures/relevance_rates.svg",
-    log:
-        "logs/{study}/stage2_figure_relevance_rates.log",
-    benchmark:
-        "benchmarks/{study}/stage2_figure_relevance_rates.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart="relevance_rates",
-    script:
-        "../scripts/stage2_figure.py"
-
-
-rule stage2_figure_kappa_matrix:
-    input:
-        table="results/{study}/tables/fig3_kappa_matrix.csv",
-    output:
-        spec="results/{study}/figures/fig3_kappa_matrix.vl.json",
-        png=report(
-            "results/{study}/figures/fig3_kappa_matrix.png",
-            caption="../report/stage2_fig3_kappa_matrix.rst",
-            category="Stage 2",
-        ),
-        svg="results/{study}/figures/fig3_kappa_matrix.svg",
-    log:
-        "logs/{study}/stage2_figure_kappa_matrix.log",
-    benchmark:
-        "benchmarks/{study}/stage2_figure_kappa_matrix.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart="fig3_kappa_matrix",
-    script:
-        "../scripts/stage2_figure.py"
-
-
-rule stage2_figure_relevance_prf:
-    input:
-        table="results/{study}/tables/tab3_relevance_alignment.csv",
-    output:
-        spec="results/{study}/figures/fig4_relevance_prf.vl.json",
-        png=report(
-            "results/{study}/figures/fig4_relevance_prf.png",
-            caption="../report/stage2_fig4_relevance_prf.rst",
-            category="Stage 2",
-        ),
-        svg="results/{study}/figures/fig4_relevance_prf.svg",
-    log:
-        "logs/{study}/stage2_figure_relevance_prf.log",
-    benchmark:
-        "benchmarks/{study}/stage2_figure_relevance_prf.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart="fig4_relevance_prf",
-    script:
-        "../scripts/stage2_figure.py"
+        "../scripts/table.py"
 
 
 register_output(
     "stage2_variance_components",
-    paths=lambda s: _s2_table(s, "stage2_variance_components"),
+    paths=lambda s: table_paths(s, "stage2_variance_components"),
     requires=_S2_CORE_FILES,
 )
 
@@ -377,7 +303,8 @@ rule stage2_variance_components:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage2.variance:variance_job",
         bootstrap=config["bootstrap"],
         replicates=config["bootstrap"]["replicates"],
     script:
-        "../scripts/stage2_variance_components.py"
+        "../scripts/variance_components.py"

@@ -5,7 +5,6 @@ _S2_BASELINE_CFG = config["stage2"]["baselines"]
 S2_SENTENCE_MODEL = _s2_names.sentence_model(_S2_BASELINE_CFG)  # None: not configured
 S2_SCORERS = _s2_names.scorers(_S2_BASELINE_CFG)  # the installed ones only
 S2_BASELINES = _s2_names.baseline_systems(_S2_BASELINE_CFG)
-S2_FIGURE_EXT = ("vl.json", "png", "svg")
 
 
 def _s2_core(study):
@@ -20,14 +19,6 @@ def _s2_raters(study):
         "relevance_judgments.jsonl",
         "models/relevance/llm/*.jsonl",
     )
-
-
-def _s2_table(study, name):
-    return [f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md")]
-
-
-def _s2_figure(study, name):
-    return [f"{results_dir(study)}/figures/{name}.{ext}" for ext in S2_FIGURE_EXT]
 
 
 def _s2_alignment_parts(study):

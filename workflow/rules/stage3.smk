@@ -1,31 +1,32 @@
 # Stage 3, response generation: human agreement on the 1-5 preference ratings, Fig 5 (human
 # means per generator), Table 6 (each LLM judge vs humans, Wilcoxon + Holm), Fig 6 and Fig 7
-# (explicit-mention gaps), reward models and the Stage-3 rows of the gaps summary. Compute
-# jobs write tables; plotting jobs read them. Each judge file models/judge/<kind>/<system>.jsonl
-# has its own job, so a new file re-runs that job and the jobs that gather all judges.
+# (explicit-mention gaps), reward models and the Stage-3 rows of the gaps summary. Compute jobs
+# write tables; their figures (figures.smk) read them. Each judge file
+# models/judge/<kind>/<system>.jsonl has its own job, so a new file re-runs that job and the
+# jobs that gather all judges.
 include: "stage3_common.smk"
 
 
 register_output(
     "stage3_agreement",
-    paths=lambda s: _s3_table(s, "stage3_agreement"),
+    paths=lambda s: table_paths(s, "stage3_agreement"),
     requires=_s3_needs(*S3_HUMAN_FILES),
 )
 register_output(
     "fig5_human_ratings",
-    paths=lambda s: _s3_table(s, "fig5_human_ratings")
-    + _s3_figure(s, "fig5_human_ratings"),
+    paths=lambda s: table_paths(s, "fig5_human_ratings")
+    + figure_paths(s, "fig5_human_ratings"),
     requires=_s3_needs(*S3_HUMAN_FILES),
 )
 register_output(
     "tab6_judges",
-    paths=lambda s: _s3_table(s, "tab6_judges") + _s3_figure(s, "tab6_judges"),
+    paths=lambda s: table_paths(s, "tab6_judges") + figure_paths(s, "tab6_judges"),
     requires=_s3_needs(*S3_HUMAN_FILES, "models/judge/llm_judge/*.jsonl"),
 )
 register_output(
     "fig6_mention_gap",
-    paths=lambda s: _s3_table(s, "fig6_mention_gap")
-    + _s3_figure(s, "fig6_mention_gap"),
+    paths=lambda s: table_paths(s, "fig6_mention_gap")
+    + figure_paths(s, "fig6_mention_gap"),
     requires=_s3_needs(
         "models/generator/*.jsonl",
         "mention_flags.jsonl",
@@ -35,18 +36,18 @@ register_output(
 )
 register_output(
     "fig7_mention_vs_penalty",
-    paths=lambda s: _s3_table(s, "fig7_mention_vs_penalty")
-    + _s3_figure(s, "fig7_mention_vs_penalty"),
+    paths=lambda s: table_paths(s, "fig7_mention_vs_penalty")
+    + figure_paths(s, "fig7_mention_vs_penalty"),
     requires=_s3_fig7_requires,
 )
 register_output(
     "reward_models",
-    paths=lambda s: _s3_table(s, "reward_models"),
+    paths=lambda s: table_paths(s, "reward_models"),
     requires=_s3_needs(*S3_HUMAN_FILES, "models/judge/reward_model/*.jsonl"),
 )
 register_output(
     "gaps_stage3",
-    paths=lambda s: _s3_table(s, "gaps_stage3"),
+    paths=lambda s: table_paths(s, "gaps_stage3"),
     requires=_s3_needs(
         *S3_HUMAN_FILES,
         any_of=("models/judge/llm_judge/*.jsonl", "models/judge/reward_model/*.jsonl"),
@@ -77,12 +78,13 @@ rule stage3_agreement:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:agreement_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_agreement.py"
+        "../scripts/table.py"
 
 
-rule stage3_human_ratings:
+rule fig5_human_ratings:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s3_raw(wc.study),
@@ -90,9 +92,9 @@ rule stage3_human_ratings:
         csv="results/{study}/tables/fig5_human_ratings.csv",
         md="results/{study}/tables/fig5_human_ratings.md",
     log:
-        "logs/{study}/stage3_human_ratings.log",
+        "logs/{study}/fig5_human_ratings.log",
     benchmark:
-        "benchmarks/{study}/stage3_human_ratings.tsv"
+        "benchmarks/{study}/fig5_human_ratings.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -100,9 +102,10 @@ rule stage3_human_ratings:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:human_ratings_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_human_ratings.py"
+        "../scripts/table.py"
 
 
 rule stage3_judge:
@@ -127,12 +130,13 @@ rule stage3_judge:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:judge_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_judge.py"
+        "../scripts/model_file.py"
 
 
-rule stage3_judges_table:
+rule tab6_judges:
     input:
         db=lambda wc: analysis_db(wc.study),
         parts=lambda wc: _s3_judge_parts(wc.study, "llm_judge"),
@@ -140,9 +144,9 @@ rule stage3_judges_table:
         csv="results/{study}/tables/tab6_judges.csv",
         md="results/{study}/tables/tab6_judges.md",
     log:
-        "logs/{study}/stage3_judges_table.log",
+        "logs/{study}/tab6_judges.log",
     benchmark:
-        "benchmarks/{study}/stage3_judges_table.tsv"
+        "benchmarks/{study}/tab6_judges.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -150,26 +154,27 @@ rule stage3_judges_table:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:judges_table_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_judges_table.py"
+        "../scripts/table.py"
 
 
-rule stage3_reward_models:
+rule reward_models:
     input:
         db=lambda wc: analysis_db(wc.study),
         parts=lambda wc: _s3_judge_parts(wc.study, "reward_model"),
     output:
         csv=report(
             "results/{study}/tables/reward_models.csv",
-            caption="../report/stage3_reward_models.rst",
+            caption="../report/reward_models.rst",
             category="Stage 3",
         ),
         md="results/{study}/tables/reward_models.md",
     log:
-        "logs/{study}/stage3_reward_models.log",
+        "logs/{study}/reward_models.log",
     benchmark:
-        "benchmarks/{study}/stage3_reward_models.tsv"
+        "benchmarks/{study}/reward_models.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -177,12 +182,13 @@ rule stage3_reward_models:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:reward_models_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_reward_models.py"
+        "../scripts/table.py"
 
 
-rule stage3_mention_gap:
+rule fig6_mention_gap:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: raw_paths(
@@ -196,9 +202,9 @@ rule stage3_mention_gap:
         csv="results/{study}/tables/fig6_mention_gap.csv",
         md="results/{study}/tables/fig6_mention_gap.md",
     log:
-        "logs/{study}/stage3_mention_gap.log",
+        "logs/{study}/fig6_mention_gap.log",
     benchmark:
-        "benchmarks/{study}/stage3_mention_gap.tsv"
+        "benchmarks/{study}/fig6_mention_gap.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -206,12 +212,13 @@ rule stage3_mention_gap:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:mention_gap_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_mention_gap.py"
+        "../scripts/table.py"
 
 
-rule stage3_mention_vs_penalty:
+rule fig7_mention_vs_penalty:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: raw_paths(
@@ -222,9 +229,9 @@ rule stage3_mention_vs_penalty:
         csv="results/{study}/tables/fig7_mention_vs_penalty.csv",
         md="results/{study}/tables/fig7_mention_vs_penalty.md",
     log:
-        "logs/{study}/stage3_mention_vs_penalty.log",
+        "logs/{study}/fig7_mention_vs_penalty.log",
     benchmark:
-        "benchmarks/{study}/stage3_mention_vs_penalty.tsv"
+        "benchmarks/{study}/fig7_mention_vs_penalty.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -234,24 +241,24 @@ rule stage3_mention_vs_penalty:
     params:
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_mention_vs_penalty.py"
+        "../scripts/fig7_mention_vs_penalty.py"
 
 
-rule stage3_gaps:
+rule gaps_stage3:
     input:
         db=lambda wc: analysis_db(wc.study),
         raw=lambda wc: _s3_raw(wc.study, "models/judge/*/*.jsonl"),
     output:
         csv=report(
             "results/{study}/tables/gaps_stage3.csv",
-            caption="../report/stage3_gaps.rst",
+            caption="../report/gaps_stage3.rst",
             category="Stage 3",
         ),
         md="results/{study}/tables/gaps_stage3.md",
     log:
-        "logs/{study}/stage3_gaps.log",
+        "logs/{study}/gaps_stage3.log",
     benchmark:
-        "benchmarks/{study}/stage3_gaps.tsv"
+        "benchmarks/{study}/gaps_stage3.tsv"
     conda:
         "../envs/recenter.yaml"
     threads: 1
@@ -259,122 +266,15 @@ rule stage3_gaps:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.jobs:gaps_job",
         bootstrap=config["bootstrap"],
     script:
-        "../scripts/stage3_gaps.py"
-
-
-rule stage3_figure_human_ratings:
-    input:
-        table="results/{study}/tables/fig5_human_ratings.csv",
-    output:
-        spec="results/{study}/figures/fig5_human_ratings.vl.json",
-        png=report(
-            "results/{study}/figures/fig5_human_ratings.png",
-            caption="../report/stage3_fig5_human_ratings.rst",
-            category="Stage 3",
-        ),
-        svg="results/{study}/figures/fig5_human_ratings.svg",
-    log:
-        "logs/{study}/stage3_figure_human_ratings.log",
-    benchmark:
-        "benchmarks/{study}/stage3_figure_human_ratings.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart="fig5_human_ratings",
-    script:
-        "../scripts/stage3_figure.py"
-
-
-rule stage3_figure_judges:
-    input:
-        table="results/{study}/tables/tab6_judges.csv",
-    output:
-        spec="results/{study}/figures/tab6_judges.vl.json",
-        png=report(
-            "results/{study}/figures/tab6_judges.png",
-            caption="../report/stage3_tab6_judges.rst",
-            category="Stage 3",
-        ),
-        svg="results/{study}/figures/tab6_judges.svg",
-    log:
-        "logs/{study}/stage3_figure_judges.log",
-    benchmark:
-        "benchmarks/{study}/stage3_figure_judges.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart="tab6_judges",
-    script:
-        "../scripts/stage3_figure.py"
-
-
-rule stage3_figure_mention_gap:
-    input:
-        table="results/{study}/tables/fig6_mention_gap.csv",
-    output:
-        spec="results/{study}/figures/fig6_mention_gap.vl.json",
-        png=report(
-            "results/{study}/figures/fig6_mention_gap.png",
-            caption="../report/stage3_fig6_mention_gap.rst",
-            category="Stage 3",
-        ),
-        svg="results/{study}/figures/fig6_mention_gap.svg",
-    log:
-        "logs/{study}/stage3_figure_mention_gap.log",
-    benchmark:
-        "benchmarks/{study}/stage3_figure_mention_gap.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart="fig6_mention_gap",
-    script:
-        "../scripts/stage3_figure.py"
-
-
-rule stage3_figure_mention_vs_penalty:
-    input:
-        table="results/{study}/tables/fig7_mention_vs_penalty.csv",
-    output:
-        spec="results/{study}/figures/fig7_mention_vs_penalty.vl.json",
-        png=report(
-            "results/{study}/figures/fig7_mention_vs_penalty.png",
-            caption="../report/stage3_fig7_mention_vs_penalty.rst",
-            category="Stage 3",
-        ),
-        svg="results/{study}/figures/fig7_mention_vs_penalty.svg",
-    log:
-        "logs/{study}/stage3_figure_mention_vs_penalty.log",
-    benchmark:
-        "benchmarks/{study}/stage3_figure_mention_vs_penalty.tsv"
-    conda:
-        "../envs/recenter.yaml"
-    threads: 1
-    resources:
-        mem_mb=job_memory_mb(600, 0.0),
-        runtime=job_runtime_min(5, 0.0),
-    params:
-        chart="fig7_mention_vs_penalty",
-    script:
-        "../scripts/stage3_figure.py"
+        "../scripts/table.py"
 
 
 register_output(
     "stage3_variance_components",
-    paths=lambda s: _s3_table(s, "stage3_variance_components"),
+    paths=lambda s: table_paths(s, "stage3_variance_components"),
     requires=_s3_needs(*S3_HUMAN_FILES),
 )
 
@@ -397,8 +297,9 @@ rule stage3_variance_components:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),
     params:
+        job="recenter.stage3.variance:variance_job",
         bootstrap=config["bootstrap"],
         # REML refits take about a second each: fewer replicates than the other bootstraps
         replicates=config["variance_components"]["replicates"],
     script:
-        "../scripts/stage3_variance_components.py"
+        "../scripts/variance_components.py"

@@ -1,14 +1,5 @@
 # Helpers of workflow/rules/stage3.smk (kept apart: a rule file holds rules, not functions).
-S3_FIGURE_EXT = ("vl.json", "png", "svg")
 S3_HUMAN_FILES = ["response_ratings.jsonl", "models/generator/*.jsonl"]
-
-
-def _s3_table(study, name):
-    return [f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md")]
-
-
-def _s3_figure(study, name):
-    return [f"{results_dir(study)}/figures/{name}.{ext}" for ext in S3_FIGURE_EXT]
 
 
 def _s3_raw(study, *extra):

@@ -4,11 +4,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from recenter import claims
+from recenter.script import log_to_rule
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+log_to_rule(snakemake)
 ledger = claims.ledger_job(
     db=snakemake.input.db,
     skipped=snakemake.input.skipped,

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recenter.errors import report_refusal
 from recenter.importers.annotation_tool import (
     ExportError,
     convert,
@@ -17,28 +16,22 @@ from recenter.importers.annotation_tool import (
     source_of,
     write_studies,
 )
-from recenter.outputs import set_aside_results
+from recenter.script import log_to_rule, refusal
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(
-    filename=snakemake.log.log, filemode="w", level=logging.INFO, format="%(asctime)s %(message)s"
-)
+log_to_rule(snakemake, snakemake.log.log)
 params = snakemake.params
-problems_log = Path(snakemake.log.problems)
-problems_log.unlink(missing_ok=True)
-try:
+redact = redactor(params.export_dir)
+with refusal(
+    snakemake,
+    f"cannot import {params.export_dir}",
+    ExportError,
+    results=params.results,
+    redact=redact,
+):
     result = convert(params.export_dir, params.study, final_votes=False)
-except ExportError as exc:
-    redact = redactor(params.export_dir)
-    report_refusal(f"cannot import {params.export_dir}", exc, problems_log, redact=redact)
-    for results in params.results:
-        stale = set_aside_results(results, redact(str(exc)))
-        if stale is not None:
-            logging.error("earlier results moved to %s/", stale)
-            print(f"recenter: earlier results moved to {stale}/\n", file=sys.stderr)
-    sys.exit(1)
 if sorted(result.studies) != sorted(params.studies):
     sys.exit(f"import converted {sorted(result.studies)}, the DAG planned {sorted(params.studies)}")
 written = write_studies(result, params.out_root, source=source_of(params.export_dir))

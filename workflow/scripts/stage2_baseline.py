@@ -1,15 +1,15 @@
 """rule stage2_baseline: one baseline system's votes (a scorer's scores + a protocol, or a
 reference row) -> parquet."""
 
-import logging
 from typing import TYPE_CHECKING
 
+from recenter.script import log_to_rule
 from recenter.stage2 import jobs
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+log_to_rule(snakemake)
 cfg = snakemake.params.baselines
 jobs.baseline_job(
     snakemake.input.db,

@@ -1,14 +1,14 @@
 """rule stage2_baseline_scores: one scorer's score of every Stage-2 item -> parquet."""
 
-import logging
 from typing import TYPE_CHECKING
 
+from recenter.script import log_to_rule
 from recenter.stage2 import jobs
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
+log_to_rule(snakemake)
 jobs.baseline_scores_job(
     snakemake.input.db,
     snakemake.output.parquet,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import polars as pl
 
@@ -231,22 +230,3 @@ def diversity_job(db: str, csv: str, md: str) -> None:
             f"{paper.text('s1.diversity_cupid')} (not comparable: unknown metric). No interval."
         ),
     )
-
-
-def plot_job(chart: str, table: str, stem: str) -> None:
-    """Render one Stage-1 figure from its table."""
-    from recenter.outputs import save_chart
-    from recenter.stage1 import plots
-
-    frame = pl.read_csv(table)
-    kind = frame["data_kind"][0]
-    frame = frame.drop("data_kind")
-    charts = {
-        "fig2_attribute_quality": plots.attribute_quality_chart,
-        "failure_modes": plots.failure_modes_chart,
-        "tab2_verifiers": plots.verifier_prf_chart,
-    }
-    if chart not in charts:
-        raise ValueError(f"unknown Stage-1 chart {chart!r}")
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
-    save_chart(charts[chart](frame), stem, data_kind=kind)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -288,23 +287,3 @@ def alignment_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> N
             + _boot_note(boot)
         ),
     )
-
-
-def plot_job(chart: str, tables: list[str], stem: str) -> None:
-    """Render one Stage-2 figure from its table(s)."""
-    from recenter.outputs import save_chart
-    from recenter.stage2 import plots
-
-    frames = [pl.read_csv(t) for t in tables]
-    kind = frames[0]["data_kind"][0]
-    frames = [f.drop("data_kind") for f in frames]
-    if chart == "relevance_rates":
-        c = plots.relevance_rates_chart(frames[0])
-    elif chart == "fig3_kappa_matrix":
-        c = plots.kappa_heatmap(frames[0])
-    elif chart == "fig4_relevance_prf":
-        c = plots.relevance_prf_chart(frames[0])
-    else:
-        raise ValueError(f"unknown Stage-2 chart {chart!r}")
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
-    save_chart(c, stem, data_kind=kind)

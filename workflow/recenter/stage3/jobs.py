@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -355,23 +354,3 @@ def gaps_job(db: str, csv: str, md: str, boot) -> None:
         + _boot_note(boot)
         + _dropped(table, "comparison", boot),
     )
-
-
-def plot_job(chart: str, tables: list[str], stem: str) -> None:
-    """Render one Stage-3 figure from its table(s)."""
-    from recenter.outputs import save_chart
-    from recenter.stage3 import plots
-
-    frames = [pl.read_csv(t) for t in tables]
-    kind = frames[0]["data_kind"][0]
-    frames = [f.drop("data_kind") for f in frames]
-    charts = {
-        "fig5_human_ratings": plots.human_ratings_chart,
-        "tab6_judges": plots.judges_chart,
-        "fig6_mention_gap": plots.mention_gap_chart,
-        "fig7_mention_vs_penalty": plots.mention_vs_penalty_chart,
-    }
-    if chart not in charts:
-        raise ValueError(f"unknown Stage-3 chart {chart!r}")
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
-    save_chart(charts[chart](*frames), stem, data_kind=kind)

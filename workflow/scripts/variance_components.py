@@ -1,15 +1,15 @@
-"""rule stage2_variance_components: see recenter.stage2.variance.variance_job."""
+"""rules stage2_variance_components and stage3_variance_components: the variance job of the
+stage named in params.job (recenter.stage2.variance / recenter.stage3.variance)."""
 
-import logging
 from typing import TYPE_CHECKING
 
-from recenter.stage2 import variance
+from recenter.script import job_function, log_to_rule
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO)
-variance.variance_job(
+log_to_rule(snakemake)
+job_function(snakemake.params.job)(
     snakemake.input.db,
     snakemake.output.csv,
     snakemake.output.md,
