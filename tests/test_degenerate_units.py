@@ -94,3 +94,21 @@ def test_text_baselines_score_nothing_when_the_texts_hold_no_word(attribute, pro
     frame, model = baselines.item_scores(items, scorer, dimensions=8)
     assert frame.height == 0
     assert "no item scored" in model
+
+
+def test_svg_bytes_do_not_depend_on_what_the_process_rendered_before(tmp_path) -> None:
+    """Vega's gradient ids count across renders in one process; save_chart numbers them anew."""
+    import altair as alt
+
+    from recenter.outputs import save_chart
+
+    chart = (
+        alt.Chart(alt.Data(values=[{"a": "x", "b": "y", "k": 0.3}, {"a": "y", "b": "x", "k": 0.9}]))
+        .mark_rect()
+        .encode(x="a:N", y="b:N", color="k:Q")  # a continuous colour legend: a gradient
+    )
+    save_chart(chart, tmp_path / "one", data_kind="fixture")
+    save_chart(chart, tmp_path / "two", data_kind="fixture")
+    first = (tmp_path / "one.svg").read_text(encoding="utf-8")
+    assert "gradient_0" in first
+    assert first == (tmp_path / "two.svg").read_text(encoding="utf-8")

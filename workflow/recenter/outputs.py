@@ -115,8 +115,23 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: 
     atomic_write_text(stem + ".vl.json", spec_text + "\n")
     png = vlc.vegalite_to_png(spec, scale=2)
     atomic_write(stem + ".png", lambda p: p.write_bytes(png))
-    svg = vlc.vegalite_to_svg(spec)
+    svg = stable_svg_ids(vlc.vegalite_to_svg(spec))
     atomic_write_text(stem + ".svg", svg)
+
+
+def stable_svg_ids(svg: str) -> str:
+    """Vega numbers the gradients of an SVG with a counter that runs on across every chart a
+    process renders (``gradient_0`` in the first, ``gradient_1`` in the next): number them
+    from 0 within each SVG, in order of first appearance, so a figure's bytes do not depend
+    on what the process drew before it."""
+    import re
+
+    ids: dict[str, str] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        return ids.setdefault(match.group(0), f"gradient_{len(ids)}")
+
+    return re.sub(r"gradient_\d+", renumber, svg)
 
 
 #: Suffix of the folder that holds a study's results after its input was refused.
