@@ -92,3 +92,8 @@ def prf_chart(table: pl.DataFrame, *, title: str, legend_title: str) -> alt.TopL
         .facet(column=alt.Column("metric:N", sort=["precision", "recall", "f1"], title=None))
         .properties(title=title)
     )
+
+
+def interval_tooltip(estimate: str) -> list[alt.Tooltip]:
+    """Tooltip entries of an estimate and its interval (``ci_low``, ``ci_high``), 3 decimals."""
+    return [alt.Tooltip(f"{f}:Q", format=".3f") for f in (estimate, "ci_low", "ci_high")]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from recenter.charts import interval_tooltip
+
 PAPER_COLOR = "#d62728"
 OURS_COLOR = "#1f77b4"
 
@@ -61,9 +63,7 @@ def gaps_forest_chart(table: pl.DataFrame, confidence: float) -> alt.TopLevelMix
             x="estimate:Q",
             tooltip=[
                 "label:N",
-                alt.Tooltip("estimate:Q", format=".3f"),
-                alt.Tooltip("ci_low:Q", format=".3f"),
-                alt.Tooltip("ci_high:Q", format=".3f"),
+                *interval_tooltip("estimate"),
                 "paper_value:N",
             ],
         )

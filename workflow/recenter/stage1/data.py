@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from recenter.clusters import ClusteredRows
 from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
 
 #: The tool's answers in their order: makes sense < maybe < doesn't make sense.
@@ -24,7 +25,7 @@ CATEGORIES = (
 
 
 @dataclass(frozen=True)
-class JudgmentMatrix:
+class JudgmentMatrix(ClusteredRows):
     """Attributes × annotators ordinal codes (0 accepted, 1 uncertain, 2 rejected; NaN = not
     judged), for the attributes that have at least one human judgment."""
 
@@ -36,10 +37,6 @@ class JudgmentMatrix:
     cluster_keys: list[str]
     annotators: list[str]
     codes: np.ndarray
-
-    @property
-    def n_clusters(self) -> int:
-        return len(self.cluster_keys)
 
     def problematic(self) -> np.ndarray:
         """Binary labels (1 = uncertain or rejected, 0 = accepted, NaN missing)."""

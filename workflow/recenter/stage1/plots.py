@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from recenter.charts import prf_chart
+from recenter.charts import interval_tooltip, prf_chart
 
 LABEL_COLORS = {"accepted": "#2ca02c", "uncertain": "#ff7f0e", "rejected": "#d62728"}
 
@@ -38,9 +38,7 @@ def attribute_quality_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
             tooltip=[
                 "group:N",
                 "label:N",
-                alt.Tooltip("share:Q", format=".3f"),
-                alt.Tooltip("ci_low:Q", format=".3f"),
-                alt.Tooltip("ci_high:Q", format=".3f"),
+                *interval_tooltip("share"),
                 "n:Q",
                 "n_judgments:Q",
             ],

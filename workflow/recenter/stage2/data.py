@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from recenter.clusters import ClusteredRows
 from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
 
 HUMAN, LLM, BASELINE, TRAINED = "human", "llm", "baseline", "trained"
@@ -60,7 +61,7 @@ def rater_order(votes: pl.DataFrame, kinds=(HUMAN, LLM)) -> tuple[list[str], lis
 
 
 @dataclass(frozen=True)
-class LabelMatrix:
+class LabelMatrix(ClusteredRows):
     """Items × raters binary labels (1/0, NaN = not labelled) with each item's cluster."""
 
     item_ids: list[str]
@@ -69,10 +70,6 @@ class LabelMatrix:
     raters: list[str]
     kinds: list[str]
     labels: np.ndarray
-
-    @property
-    def n_clusters(self) -> int:
-        return len(self.cluster_keys)
 
     def column(self, rater: str) -> np.ndarray:
         return self.labels[:, self.raters.index(rater)]

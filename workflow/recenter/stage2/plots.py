@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from recenter.charts import kind_color, prf_chart
+from recenter.charts import interval_tooltip, kind_color, prf_chart
 
 
 def relevance_rates_chart(rates: pl.DataFrame) -> alt.TopLevelMixin:
@@ -64,9 +64,7 @@ def kappa_heatmap(matrix: pl.DataFrame) -> alt.TopLevelMixin:
         tooltip=[
             "rater_a:N",
             "rater_b:N",
-            alt.Tooltip("kappa:Q", format=".3f"),
-            alt.Tooltip("ci_low:Q", format=".3f"),
-            alt.Tooltip("ci_high:Q", format=".3f"),
+            *interval_tooltip("kappa"),
             "n:Q",
         ],
     )
