@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from recenter.clusters import ClusteredRows
-from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
+from recenter.db import connect, data_kind, read  # noqa: F401 (re-exported)
 
 #: The tool's answers in their order: makes sense < maybe < doesn't make sense.
 LABELS = ("accepted", "uncertain", "rejected")

@@ -34,9 +34,7 @@ def _matrix(con) -> data.JudgmentMatrix:
 
 def shares_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """fig2_attribute_quality: label shares per dataset, real vs synthetic, and the gap."""
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        jm = _matrix(con)
+    kind, jm = data.read(db, _matrix)
     res = quality.label_shares(jm, boot)
     write_table(
         res.table,
@@ -102,9 +100,7 @@ def failure_modes_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None
 
 def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """stage1_agreement: ordinal and nominal alpha, mean pairwise kappa on problematic."""
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        jm = _matrix(con)
+    kind, jm = data.read(db, _matrix)
     table = quality.agreement_table(jm, boot)
     write_table(
         table,
@@ -139,9 +135,7 @@ def verifier_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> No
     """tab2_verifiers from the per-verifier parquets."""
     from recenter.stage2.alignment import CEILING_RULE
 
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        jm = _matrix(con)
+    kind, jm = data.read(db, _matrix)
     ceiling = verifiers.human_ceiling_rows(jm, boot)
     table = verifiers.verifier_table([pl.read_parquet(p) for p in sorted(parts)] + ceiling)
     write_table(

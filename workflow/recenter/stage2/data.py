@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from recenter.clusters import ClusteredRows
-from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
+from recenter.db import connect, data_kind, read  # noqa: F401 (re-exported)
 
 HUMAN, LLM, BASELINE, TRAINED = "human", "llm", "baseline", "trained"
 CONSENSUS = "human consensus"

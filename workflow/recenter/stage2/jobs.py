@@ -57,9 +57,7 @@ def consensus_job(db: str, csv: str, md: str) -> None:
 
 def rates_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """relevance_rates: share relevant per rater and over-selection ratio to the consensus."""
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        _, lm, cons = _human_llm_matrix(con)
+    kind, (_, lm, cons) = data.read(db, _human_llm_matrix)
     res = agreement.relevance_rates(lm, cons, boot)
     write_table(
         res.table,
@@ -77,9 +75,7 @@ def rates_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
 
 def kappa_job(db: str, matrix_csv, matrix_md, groups_csv, groups_md, boot) -> None:
     """fig3_kappa_matrix (long) and kappa_groups (mean kappa per group, alpha per group)."""
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        _, lm, _ = _human_llm_matrix(con)
+    kind, (_, lm, _) = data.read(db, _human_llm_matrix)
     res = agreement.kappa_analysis(lm, boot)
     write_table(
         res.matrix,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from recenter.db import connect, data_kind  # noqa: F401 (re-exported)
+from recenter.db import connect, data_kind, read  # noqa: F401 (re-exported)
 
 HUMAN, LLM_JUDGE, REWARD_MODEL = "human", "llm_judge", "reward_model"
 #: The 1–5 scale of humans and LLM judges (1 much worse, 3 no difference, 5 much better).

@@ -80,9 +80,7 @@ def _humans(con):
 
 def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """stage3_agreement: human inter-annotator agreement on the 1–5 ratings."""
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        units, annotators, h = _humans(con)
+    kind, (units, annotators, h) = data.read(db, _humans)
     table = analysis.agreement_table(annotators, h, units, boot)
     closest = analysis.closest_kappa_to_paper(table)
     write_table(
@@ -116,9 +114,7 @@ def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
 
 def human_ratings_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """fig5_human_ratings: mean human rating per generator and overall, share no better."""
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        units, _, h = _humans(con)
+    kind, (units, _, h) = data.read(db, _humans)
     table = analysis.human_ratings_table(h, units, boot)
     write_table(
         table,
