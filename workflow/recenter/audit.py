@@ -379,3 +379,14 @@ def skipped_reason(results: Path, name: str) -> str:
         if name in reasons:
             return reasons[name]
     return "the output was not made for this study"
+
+
+def undefined_on_refusal(statistic: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
+    """``statistic(*args, **kwargs)`` of an independent library, or NaN where the library
+    refuses the data as leaving its statistic undefined (a ValueError: krippendorff.alpha with
+    no unit coded twice, one value in the domain). The workflow reports such a statistic as an
+    empty cell with its reason, and :func:`check` lets two undefined values agree."""
+    try:
+        return float(statistic(*args, **kwargs))
+    except ValueError:
+        return float("nan")
