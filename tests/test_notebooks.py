@@ -87,3 +87,20 @@ def test_corrupted_result_table_fails_its_audit_cell(fixture_workdir: Path) -> N
     assert error["ename"] == "AuditError"
     assert "consensus relevant" in error["evalue"]
     assert 'tbl("consensus_summary")' in "".join(cell["source"])  # the consensus audit cell
+
+
+def test_a_warning_naming_the_kernels_temporary_file_is_normalised() -> None:
+    """A warning printed in a cell names /tmp/ipykernel_<pid>/<n>.py, whose pid changes from
+    run to run (an interrupted and re-run notebook differed only there)."""
+    from recenter.notebooks import _strip_root
+
+    out = {
+        "name": "stderr",
+        "text": ["/tmp/ipykernel_23270/3268799266.py:37: ConvergenceWarning: x\n"],
+    }
+    again = {
+        "name": "stderr",
+        "text": ["/tmp/ipykernel_31268/3268799266.py:37: ConvergenceWarning: x\n"],
+    }
+    assert _strip_root(out, "/work/x") == _strip_root(again, "/work/x")
+    assert _strip_root(out, "/work/x")["text"] == ["<cell>:37: ConvergenceWarning: x\n"]

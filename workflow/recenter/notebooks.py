@@ -5,6 +5,7 @@ without what changes between runs and machines; execute_notebook runs one with p
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -96,9 +97,15 @@ def _strip_root(node, root: str):
         return node
     if isinstance(node, list):
         return [_strip_root(v, root) for v in node]
-    if isinstance(node, str) and root and root in node:
-        return node.replace(root + "/", "").replace(root, ".")
+    if isinstance(node, str):
+        if root and root in node:
+            node = node.replace(root + "/", "").replace(root, ".")
+        # a warning names the kernel's temporary file of the cell: /tmp/ipykernel_<pid>/<n>.py
+        return _KERNEL_FILE.sub("<cell>", node)
     return node
+
+
+_KERNEL_FILE = re.compile(r"[^\s\"']*ipykernel_\d+/\d+\.py")
 
 
 def render_executed(
