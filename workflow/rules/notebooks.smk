@@ -120,8 +120,12 @@ rule run_notebook:
         "../../notebooks/{wildcards.notebook}.ipynb"
 
 
+# The database too, as every analysis takes it (analysis_db): without it Snakemake plans the
+# render of every notebook before it re-evaluates the DAG after a re-running ingest, and a
+# dropped-in model file re-rendered notebooks that do not read it.
 rule render_notebook:
     input:
+        db=lambda wc: analysis_db(wc.study),
         checks="results/{study}/notebooks/{notebook}.checks.csv",
     output:
         ipynb="results/{study}/notebooks/{notebook}.ipynb",
