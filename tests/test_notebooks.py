@@ -26,8 +26,8 @@ def _checks(workdir: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_notebooks_audit_look_executed_and_are_reproducible(fixture_workdir: Path) -> None:
-    workdir = fixture_workdir
+def test_notebooks_audit_look_executed_and_are_reproducible(built_workdir: Path) -> None:
+    workdir = built_workdir
     run_snakemake(workdir, _target(NOTEBOOK, "html"), *ARGS, check=True)
     checks = _checks(workdir, NOTEBOOK)
     assert len(checks) >= 10  # consensus, rates, every kappa pair, Table 3, gaps
@@ -54,8 +54,8 @@ def test_notebooks_audit_look_executed_and_are_reproducible(fixture_workdir: Pat
     assert (nb_path.read_bytes(), html_path.read_bytes()) == before
 
 
-def test_corrupted_result_table_fails_its_audit_cell(fixture_workdir: Path) -> None:
-    workdir = fixture_workdir
+def test_corrupted_result_table_fails_its_audit_cell(built_workdir: Path) -> None:
+    workdir = built_workdir
     run_snakemake(workdir, _target(NOTEBOOK, "checks.csv"), *ARGS, check=True)
     table = workdir / "results/study/tables/consensus_summary.csv"
     lines = table.read_text(encoding="utf-8").splitlines()
@@ -104,3 +104,18 @@ def test_a_warning_naming_the_kernels_temporary_file_is_normalised() -> None:
     }
     assert _strip_root(out, "/work/x") == _strip_root(again, "/work/x")
     assert _strip_root(out, "/work/x")["text"] == ["<cell>:37: ConvergenceWarning: x\n"]
+
+
+def test_kernel_file_normalising_is_linear_on_image_sized_outputs() -> None:
+    """An output holds a base64 PNG of hundreds of kilobytes with no blank in it; the kernel-file
+    replacement must leave it as it is and not scan it once per start position (the first
+    version did, and every notebook job hung on a figure)."""
+    import base64
+    import random
+
+    from recenter.notebooks import _strip_kernel_files
+
+    image = base64.b64encode(random.Random(0).randbytes(600_000)).decode()
+    assert _strip_kernel_files(image) == image
+    quoted = f'"{image}" "/tmp/ipykernel_7/12.py:3: W" {image}ipykernel_8/9.py'
+    assert _strip_kernel_files(quoted) == f'"{image}" "<cell>:3: W" <cell>'

@@ -100,12 +100,30 @@ def _strip_root(node, root: str):
     if isinstance(node, str):
         if root and root in node:
             node = node.replace(root + "/", "").replace(root, ".")
-        # a warning names the kernel's temporary file of the cell: /tmp/ipykernel_<pid>/<n>.py
-        return _KERNEL_FILE.sub("<cell>", node)
+        return _strip_kernel_files(node)
     return node
 
 
-_KERNEL_FILE = re.compile(r"[^\s\"']*ipykernel_\d+/\d+\.py")
+_KERNEL_FILE = re.compile(r"ipykernel_\d+/\d+\.py")
+_PATH_END = frozenset(" \t\r\n\"'")
+
+
+def _strip_kernel_files(text: str) -> str:
+    """Replace each path of a kernel's temporary cell file (``/tmp/ipykernel_<pid>/<n>.py``, as
+    a warning names it) by ``<cell>``. Linear in the text: outputs hold base64 images of
+    hundreds of kilobytes without a blank, on which a pattern with a leading ``[^\\s]*`` would
+    try every start position (quadratic; it hung the notebook jobs)."""
+    if "ipykernel_" not in text:
+        return text
+    parts, pos = [], 0
+    for match in _KERNEL_FILE.finditer(text):
+        start = match.start()
+        while start > pos and text[start - 1] not in _PATH_END:  # back to the path's start
+            start -= 1
+        parts += [text[pos:start], "<cell>"]
+        pos = match.end()
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def render_executed(
