@@ -60,7 +60,7 @@ def locked_versions(lock: str | Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def provenance_job(db: str, md: str, config: dict, repo: str) -> None:
+def provenance_job(db: str, md: str, config: dict, repo: str | Path) -> None:
     import duckdb
     import polars as pl
 

@@ -117,7 +117,8 @@ rule provenance:
         runtime=job_runtime_min(5, 0.05),
     params:
         config=lambda wc: {k: v for k, v in config.items() if k != "paper"},
-        repo=workflow.basedir,
+    # the checkout is found from the script's folder, not a parameter: a parameter holding an
+    # absolute path would re-run this job whenever the checkout moves
     script:
         "../scripts/provenance.py"
 

@@ -1,5 +1,6 @@
 """rule provenance: config, raw-file checksums, package versions and git revision of a run."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recenter import provenance
@@ -13,5 +14,5 @@ provenance.provenance_job(
     snakemake.input.db,
     snakemake.output.md,
     snakemake.params.config,
-    snakemake.params.repo,
+    Path(snakemake.scriptdir).parents[1],  # workflow/scripts -> the checkout
 )
