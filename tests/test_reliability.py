@@ -12,10 +12,8 @@ runs of `snakemake`:
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,12 +22,20 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_study, make_workdir, run_snakemake
+from conftest import (
+    BUILD_UMASK,
+    FIXTURE_ARGS,
+    Built,
+    add_study,
+    digests,
+    make_workdir,
+    raw_state,
+    run_snakemake,
+)
 
 pytestmark = pytest.mark.workflow
 
-ARGS = ("--cores", "2", "--config", "study=study")
-UMASK = 0o027
+ARGS = FIXTURE_ARGS
 
 
 def _workdir(root: Path) -> Path:
@@ -47,22 +53,6 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONHASHSEED": "0"}
 
 
-def digests(root: Path, workdir: Path | None = None) -> dict[str, str]:
-    """SHA-256 of every file under ``root``. With ``workdir``, its absolute path is replaced by
-    a placeholder first: the notebooks record the folder they ran in (their ``root``
-    parameter), so two runs in different folders differ there and nowhere else."""
-
-    def data(p: Path) -> bytes:
-        raw = p.read_bytes()
-        return raw.replace(str(workdir).encode(), b"<workdir>") if workdir else raw
-
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(data(p)).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 def _temporaries(workdir: Path) -> list[Path]:
     """Temporary files of the atomic writers (.<name>.<random>.tmp) left anywhere."""
     return [
@@ -73,46 +63,20 @@ def _temporaries(workdir: Path) -> list[Path]:
     ]
 
 
-def _raw_state(workdir: Path) -> dict[str, tuple[str, int]]:
-    """Digest and modification time of every raw file (a rewrite with the same bytes shows)."""
-    root = workdir / "data/raw"
-    sums = digests(root)
-    return {rel: (sha, (root / rel).stat().st_mtime_ns) for rel, sha in sums.items()}
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> tuple[Path, dict[str, tuple[str, int]]]:
-    """One clean run of the fixture study under umask 027; the raw files' state before it."""
-    workdir = _workdir(tmp_path_factory.mktemp("clean") / "wf")
-    raw_before = _raw_state(workdir)
-    proc = subprocess.run(
-        _snakemake_cmd(*ARGS),
-        cwd=workdir,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        preexec_fn=lambda: os.umask(UMASK),
-    )
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    return workdir, raw_before
-
-
 # ---- raw inputs are read-only ---------------------------------------------------------------
 
 
-def test_a_full_run_leaves_the_raw_files_untouched(clean) -> None:
-    workdir, before = clean
-    assert len(before) > 10
-    assert _raw_state(workdir) == before
+def test_a_full_run_leaves_the_raw_files_untouched(built: Built) -> None:
+    assert len(built.raw_before) > 10
+    assert raw_state(built.workdir) == built.raw_before
 
 
 # ---- permissions ------------------------------------------------------------------------------
 
 
-def test_every_written_file_gets_the_umask_permissions(clean) -> None:
-    workdir, _ = clean
-    want = 0o666 & ~UMASK
+def test_every_written_file_gets_the_umask_permissions(built: Built) -> None:
+    workdir = built.workdir  # built under umask 027
+    want = 0o666 & ~BUILD_UMASK
     checked = 0
     for top in ("data/processed", "results", "logs"):
         for path in sorted((workdir / top).rglob("*")):
@@ -128,10 +92,9 @@ def test_every_written_file_gets_the_umask_permissions(clean) -> None:
 
 
 def test_refused_input_is_the_last_thing_on_the_terminal_and_sets_results_aside(
-    clean, tmp_path: Path
+    built_workdir: Path,
 ) -> None:
-    workdir = tmp_path / "wf"
-    shutil.copytree(clean[0], workdir, symlinks=True)
+    workdir = built_workdir
     old_table = (workdir / "results/study/tables/relevance_rates.csv").read_bytes()
     path = workdir / "data/raw/study/relevance_judgments.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -167,13 +130,20 @@ def test_refused_input_is_the_last_thing_on_the_terminal_and_sets_results_aside(
 # ---- interruption -----------------------------------------------------------------------------
 
 
-def _wait_for(workdir: Path, patterns: list[str], proc: subprocess.Popen, timeout=900) -> Path:
+def _wait_for(
+    workdir: Path, patterns: list[str], proc: subprocess.Popen, since: int, timeout=900
+) -> Path:
+    """The first file matching one of ``patterns`` written after ``since`` (ns): a file left by
+    an earlier, interrupted run does not count."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for pattern in patterns:
-            found = sorted(workdir.glob(pattern))
-            if found:
-                return found[0]
+            for found in sorted(workdir.glob(pattern)):
+                try:
+                    if found.stat().st_mtime_ns >= since:
+                        return found
+                except FileNotFoundError:  # a temporary file renamed meanwhile
+                    continue
         if proc.poll() is not None:
             raise AssertionError(f"run ended ({proc.returncode}) before {patterns} appeared")
         time.sleep(0.01)
@@ -187,20 +157,16 @@ PHASES = {
     "notebook": ["logs/study/notebook_*.log"],
 }
 
-
-@pytest.mark.parametrize(
-    ("sig", "phase", "group"),
-    [
-        (signal.SIGINT, "ingest", True),  # Ctrl-C: the whole foreground process group
-        (signal.SIGTERM, "analysis", False),  # `kill <pid>` of snakemake
-        (signal.SIGKILL, "notebook", True),  # OOM killer, power loss: everything at once
-    ],
-    ids=["SIGINT-ingest", "SIGTERM-analysis", "SIGKILL-notebook"],
+INTERRUPTIONS = (
+    (signal.SIGINT, "ingest", True),  # Ctrl-C: the whole foreground process group
+    (signal.SIGTERM, "analysis", False),  # `kill <pid>` of snakemake
+    (signal.SIGKILL, "notebook", True),  # OOM killer, power loss: everything at once
 )
-def test_interrupted_run_completes_identically_when_rerun(
-    clean, tmp_path: Path, sig: signal.Signals, phase: str, group: bool
-) -> None:
-    workdir = _workdir(tmp_path / "wf")
+
+
+def _interrupt(workdir: Path, sig: signal.Signals, phase: str, group: bool) -> None:
+    """Start a run and send ``sig`` once it is in ``phase``; the run must fail."""
+    since = time.time_ns()
     proc = subprocess.Popen(
         _snakemake_cmd(*ARGS),
         cwd=workdir,
@@ -210,7 +176,7 @@ def test_interrupted_run_completes_identically_when_rerun(
         start_new_session=True,
     )
     try:
-        _wait_for(workdir, PHASES[phase], proc)
+        _wait_for(workdir, PHASES[phase], proc, since)
         if group:
             os.killpg(proc.pid, sig)
         else:
@@ -220,13 +186,25 @@ def test_interrupted_run_completes_identically_when_rerun(
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert proc.returncode != 0
-    if phase == "ingest":
-        assert not (workdir / "data/processed/study/study.duckdb").exists()
-    want = digests(clean[0] / "results", clean[0])
-    assert digests(workdir / "results", workdir) != want, "the run was not interrupted"
+    assert proc.returncode != 0, (sig, phase)
     if sig == signal.SIGKILL:  # no chance to release the lock: Snakemake's documented step
         run_snakemake(workdir, "--unlock", *ARGS, check=True)
+
+
+def test_interrupted_runs_complete_identically_when_rerun(built: Built, tmp_path: Path) -> None:
+    """One study's build interrupted three times, each interruption in the run that resumes
+    the one before: SIGINT during the ingest, SIGTERM during an analysis job, SIGKILL during a
+    notebook. After each, no partial output is taken as done (the next run resumes it); the
+    last run completes with results byte-identical to the clean build's (conftest.built, in
+    another folder). One sequence rather than three builds: each resume starts from what the
+    interruption before it left, which is the state a user meets."""
+    workdir = _workdir(tmp_path / "wf")
+    want = digests(built.workdir / "results", built.workdir)
+    for sig, phase, group in INTERRUPTIONS:
+        _interrupt(workdir, sig, phase, group)
+        if phase == "ingest":
+            assert not (workdir / "data/processed/study/study.duckdb").exists()
+        assert digests(workdir / "results", workdir) != want, f"{phase}: not interrupted"
     run_snakemake(workdir, *ARGS, check=True)
     assert digests(workdir / "results", workdir) == want
     assert _temporaries(workdir) == []

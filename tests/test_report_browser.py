@@ -98,8 +98,8 @@ def test_part_targets_cover_rule_all(tmp_path: Path) -> None:
     assert "stage3_judge" not in one and "stage2_alignment" in one
 
 
-def test_fixture_ledger_report_and_notebooks_render(fixture_workdir: Path, tmp_path: Path) -> None:
-    run_snakemake(fixture_workdir, "--cores", "2", "--config", "study=study", check=True)
+def test_fixture_ledger_report_and_notebooks_render(built_workdir: Path, tmp_path: Path) -> None:
+    fixture_workdir = built_workdir  # the whole DAG, built once by conftest.built
     res = fixture_workdir / "results" / "study"
     ledger = pl.read_csv(res / "claims.csv", infer_schema_length=None)
     for col in (

@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_workflow import digests
 
-from conftest import REPO, add_study, make_workdir, run_snakemake
+from conftest import REPO, Built, digests
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 
@@ -50,14 +49,12 @@ def _cluster_env() -> dict[str, str]:
     return env
 
 
-def test_fixture_study_on_slurm_matches_a_local_run(tmp_path: Path) -> None:
-    """Local run first; then, in the same directory (executed notebooks record the run's
-    folder) with every output, log and Snakemake's state removed, the SLURM run."""
+def test_fixture_study_on_slurm_matches_a_local_run(built: Built, tmp_path: Path) -> None:
+    """The local build (conftest.built) copied; in the copy, with every output, log and
+    Snakemake's state removed, the SLURM run."""
     env = _cluster_env()
-    workdir = make_workdir(tmp_path / "wf")
-    add_study(workdir)
-    run_snakemake(workdir, "--cores", "2", "--config", "study=study", check=True)
-    local = digests(workdir / "results")
+    workdir = built.copy(tmp_path / "wf")
+    local = digests(built.workdir / "results", built.workdir)
     assert local, "the local run wrote no results"
     for generated in ("results", "data/processed", "logs", ".snakemake"):
         shutil.rmtree(workdir / generated)
@@ -82,4 +79,4 @@ def test_fixture_study_on_slurm_matches_a_local_run(tmp_path: Path) -> None:
     # every job but the local `all` went through sbatch (the plugin logs each submission)
     submitted = out.count("has been submitted with SLURM jobid")
     assert submitted >= 30, out[-3000:]
-    assert digests(workdir / "results") == local
+    assert digests(workdir / "results", workdir) == local

@@ -77,7 +77,7 @@ def _intervals_vs_truth(tables: Path, truth: dict) -> list[tuple[str, float, flo
     return rows
 
 
-def test_simulated_default_recovers_truth(tmp_path):
+def test_simulated_default_recovers_truth(simulated_workdir):
     """Run the Stage-1 targets on the simulated default (seed of config/config.yaml) and check
     that the 95% intervals cover the population values of truth.json.
 
@@ -88,7 +88,7 @@ def test_simulated_default_recovers_truth(tmp_path):
     ≥ 90% coverage rather than an exact binomial bound. The simulator's README reports the
     same kind of misses (cupid acceptance, the *other* failure-mode share) on this seed.
     """
-    workdir = make_workdir(tmp_path / "wf")
+    workdir = simulated_workdir
     run_snakemake(workdir, *stage1_targets("simulated"), "--cores", "2", check=True)
     truth = json.loads((workdir / "data/raw/simulated/truth.json").read_text())
     tables = workdir / "results/simulated/tables"
@@ -140,15 +140,15 @@ def _notebook(workdir: Path, study: str) -> str:
 
 
 # ---- drop-in verifier -------------------------------------------------------------------------
-def test_dropped_in_verifier_reruns_only_its_jobs(tmp_path):
+def test_dropped_in_verifier_reruns_only_its_jobs(built_workdir):
     """Add models/verifier/llm/new-verifier_optimized.jsonl to a finished default run of the
     fixture: exactly the new verifier's job, Table 2, the gaps rows, Table 2's figure and
     drop_in_reruns() run; nothing else, nothing of Stages 2 and 3 (the other verifiers'
     parquets and the other Stage-1 tables keep their mtimes)."""
-    workdir = make_workdir(tmp_path / "wf")
-    study = add_study(workdir)
+    workdir = built_workdir
+    study = workdir / "data/raw/study"
     args = ("--cores", "2", "--config", "study=study")
-    targets = default_run_outputs(workdir, *args)
+    targets = default_run_outputs(workdir)
 
     untouched = sorted((workdir / "data/processed/study/stage1/verifiers").glob("*/*.parquet"))
     untouched += [

@@ -105,7 +105,7 @@ def _intervals_vs_truth(tables: Path, t: dict) -> list[tuple[str, float, float, 
     return rows
 
 
-def test_simulated_default_recovers_truth(tmp_path):
+def test_simulated_default_recovers_truth(simulated_workdir):
     """Run the Stage-3 targets on the simulated default (seed of config/config.yaml) and check
     that the 95% intervals cover the population values of truth.json (defined for infinitely
     many units with the design's mix of units per generator and mention rates; the rater draws
@@ -118,7 +118,7 @@ def test_simulated_default_recovers_truth(tmp_path):
     intervals share clusters, so misses are correlated) and that nothing of the truth is
     silently missing from the outputs.
     """
-    workdir = make_workdir(tmp_path / "wf")
+    workdir = simulated_workdir
     run_snakemake(workdir, "--cores", "2", *stage3_targets("simulated"), check=True)
     truth = json.loads((workdir / "data/raw/simulated/truth.json").read_text())
     t = truth["population"]["stage3"]
@@ -148,17 +148,17 @@ def test_simulated_default_recovers_truth(tmp_path):
 
 
 # ---- drop-in judge ----------------------------------------------------------------------------
-def test_dropped_in_judge_reruns_only_its_job_and_the_aggregations(tmp_path):
+def test_dropped_in_judge_reruns_only_its_job_and_the_aggregations(built_workdir):
     """Add models/judge/llm_judge/new-judge.jsonl to a finished default run of the fixture
     (the fixture has no model that is both generator and judge, so Fig 7 is skipped there).
     The run's log must list exactly the new judge's job, the jobs that gather judges (Table 6,
     Fig 6's table, the gaps rows), their figures and drop_in_reruns(); never the human-only
     jobs, the other judges' jobs, the reward models or anything of Stages 1 and 2 (their
     files keep their mtimes, Fig 5 its bytes)."""
-    workdir = make_workdir(tmp_path / "wf")
-    study = add_study(workdir)
+    workdir = built_workdir
+    study = workdir / "data/raw/study"
     args = ("--cores", "2", "--config", "study=study")
-    targets = default_run_outputs(workdir, *args)
+    targets = default_run_outputs(workdir)
     assert not (workdir / "results/study/tables/fig7_mention_vs_penalty.csv").exists()
 
     processed = workdir / "data/processed/study/stage3"
