@@ -248,9 +248,19 @@ def test_gaps_rows_use_the_rates_and_kappa_estimates(loaded):
         "estimate",
         "ci_low",
         "ci_high",
+        "n_replicates_dropped",
         "note",
     }
-    assert gaps["note"].null_count() == gaps.height  # every gap is defined here
+    assert gaps["estimate"].null_count() == 0  # every gap is defined here
+    # on this small study a rate is 0 in some resamples: those replicates are counted, and a
+    # row that dropped more than 1% says so in its note
+    for row in gaps.iter_rows(named=True):
+        dropped = row["n_replicates_dropped"]
+        assert dropped >= 0
+        if dropped > 0.01 * BOOT.replicates:
+            assert row["note"].startswith(f"{dropped} of {BOOT.replicates} bootstrap replicates")
+        else:
+            assert row["note"] is None
 
 
 @pytest.mark.parametrize("system", ["llm-a", "llm-b", "clf"])
@@ -475,7 +485,9 @@ def test_llm_minus_trained_rows_pick_the_best_trained_model():
         llm, {"good": good, "poor": poor}, ref, clusters, 30, BOOT
     )
     assert not notes and len(rows) == 1
-    assert "best trained model (good)" in rows[0]["comparison"]
+    comparison, _, estimate, low, high, dropped = rows[0]
+    assert "best trained model (good)" in comparison
     want = f1_score(ref, llm["m1"]) - f1_score(ref, good)
-    assert rows[0]["estimate"] == pytest.approx(want)
+    assert estimate == pytest.approx(want)
+    assert low < estimate < high and dropped == 0
     assert alignment.llm_minus_trained_rows(llm, {}, ref, clusters, 30, BOOT)[0] == []

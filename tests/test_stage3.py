@@ -420,14 +420,14 @@ def test_gaps_rows_equal_hand_computation(loaded, raw):
 
 
 def test_gaps_rows_share_the_gaps_columns_of_every_stage(loaded):
-    """Stage 3's gaps table is the shared gaps table (recenter.gaps) plus its own
-    n_replicates_dropped; an undefined value is an empty cell, never 0 (a judge with no unit
+    """Stage 3's gaps table is the shared gaps table (recenter.gaps); an undefined value is
+    an empty cell, never 0 (a judge with no unit
     in common with the humans has no defined mean difference)."""
     from recenter.stage3 import gaps as stage3_gaps
 
     units, _, h, judge, rm, *_ = loaded
     t = analysis.gaps_rows(h, {"llm-a": judge}, {"rm-a": rm}, units, BOOT)
-    assert t.schema == {**gaps.GAPS_SCHEMA, "n_replicates_dropped": pl.Int64, "note": pl.String}
+    assert t.schema == {**gaps.GAPS_SCHEMA, "note": pl.String}
     assert analysis.GAPS_SCHEMA == dict(t.schema)
     none = np.full_like(judge, np.nan)
     empty = analysis.gaps_rows(h, {"llm-none": none}, {}, units, BOOT)
@@ -441,14 +441,26 @@ def test_gaps_rows_share_the_gaps_columns_of_every_stage(loaded):
 
 
 def test_gaps_table_rejects_a_row_without_its_extra_columns():
-    table = gaps.gaps_table("3 x", [("c", "s", 1.0, float("nan"), None, 4)], {"n": pl.Int64})
-    assert table.row(0) == ("3 x", "c", "s", 1.0, None, None, 4, None)
+    table = gaps.gaps_table("3 x", [("c", "s", 1.0, float("nan"), None, 0, 4)], {"n": pl.Int64})
+    assert table.row(0) == ("3 x", "c", "s", 1.0, None, None, 0, 4, None)
     with pytest.raises(ValueError, match="gives no reason"):
-        gaps.gaps_table("3 x", [("c", "s", float("nan"), None, None)])
-    why = gaps.gaps_table("3 x", [("c", "s", None, None, None)], reasons={"c": "no data"})
+        gaps.gaps_table("3 x", [("c", "s", float("nan"), None, None, 0)])
+    why = gaps.gaps_table("3 x", [("c", "s", None, None, None, 10)], reasons={"c": "no data"})
     assert why["note"].to_list() == ["no data"]
-    with pytest.raises(ValueError, match="extra values"):
-        gaps.gaps_table("3 x", [("c", "s", 1.0, 0.5, 1.5)], {"n": pl.Int64})
+    with pytest.raises(ValueError, match="has 6 values"):
+        gaps.gaps_table("3 x", [("c", "s", 1.0, 0.5, 1.5, 0)], {"n": pl.Int64})
+    with pytest.raises(ValueError, match="has 5 values"):
+        gaps.gaps_table("3 x", [("c", "s", 1.0, 0.5, 1.5)])
+
+
+def test_gaps_table_counts_dropped_replicates_and_notes_more_than_one_percent():
+    reps = np.array([0.1, np.nan, 0.3, np.nan] + [0.2] * 196)  # 2 of 200 = 1%: not noted
+    assert gaps.n_dropped(reps) == 2 and gaps.n_dropped(None) is None
+    rows = [("a", "s", 0.2, 0.1, 0.3, gaps.n_dropped(reps)), ("b", "s", 0.2, 0.1, 0.3, 3)]
+    table = gaps.gaps_table("1 x", rows, replicates=200)
+    assert table["n_replicates_dropped"].to_list() == [2, 3]
+    assert table["note"][0] is None
+    assert table["note"][1].startswith("3 of 200 bootstrap replicates dropped")
 
 
 def test_p_text_keeps_tiny_p_values():

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import polars as pl
 
 from recenter.schemas import INTERVAL
 from recenter.stats.bootstrap import none_if_nan
 
-#: Columns every stage's gaps table has, in this order (a stage may append its own, ``extra``).
+#: Columns every stage's gaps table has, in this order (a stage may append its own, ``extra``):
+#: ``n_replicates_dropped`` counts the bootstrap replicates in which the statistic was
+#: undefined (the interval rests on the others).
 GAPS_SCHEMA: dict[str, type[pl.DataType]] = {
     "stage": pl.String,
     "comparison": pl.String,
     "statistic": pl.String,
     **INTERVAL,
+    "n_replicates_dropped": pl.Int64,
 }
 
 
@@ -31,26 +35,35 @@ def _cell(x) -> float | None:
 NOTE = {"note": pl.String}
 
 
+def n_dropped(replicates: np.ndarray | None) -> int | None:
+    """Replicates in which a statistic is undefined (NaN); None without replicates."""
+    return None if replicates is None else int(np.isnan(np.asarray(replicates, float)).sum())
+
+
 def gaps_table(
     stage: str,
     rows: Iterable[tuple],
     extra: Mapping[str, type[pl.DataType]] | None = None,
     reasons: Mapping[str, str] | None = None,
+    replicates: int | None = None,
 ) -> pl.DataFrame:
     """A stage's gaps table: one row per ``(comparison, statistic, estimate, ci_low, ci_high,
-    *extra values)``, the stage name (``"1 attribute extraction"``, …) in ``stage``, the
-    columns of GAPS_SCHEMA followed by those of ``extra`` (name -> dtype, values in order) and
-    ``note``: for a row whose estimate is undefined, ``reasons[comparison]`` (the stage knows
-    why its statistic can be undefined); empty for a defined one."""
+    n_replicates_dropped, *extra values)``, the stage name (``"1 attribute extraction"``, …)
+    in ``stage``, the columns of GAPS_SCHEMA followed by those of ``extra`` (name -> dtype,
+    values in order) and ``note``: for a row whose estimate is undefined,
+    ``reasons[comparison]`` (the stage knows why its statistic can be undefined); for a
+    defined one whose interval dropped more than 1% of the ``replicates``, how many; else
+    empty."""
     extra = dict(extra or {})
     reasons = dict(reasons or {})
     records = []
-    for comparison, statistic, estimate, low, high, *more in rows:
-        if len(more) != len(extra):
+    for row in rows:
+        if len(row) != 6 + len(extra):
             raise ValueError(
-                f"gaps row {comparison!r} has {len(more)} extra values for the columns "
-                f"{list(extra)}"
+                f"gaps row {row[0]!r} has {len(row)} values: (comparison, statistic, estimate, "
+                f"ci_low, ci_high, n_replicates_dropped) and the columns {list(extra)}"
             )
+        comparison, statistic, estimate, low, high, dropped, *more = row
         value = _cell(estimate)
         records.append(
             {
@@ -60,11 +73,23 @@ def gaps_table(
                 "estimate": value,
                 "ci_low": _cell(low),
                 "ci_high": _cell(high),
+                "n_replicates_dropped": dropped,
                 **dict(zip(extra, more, strict=True)),
-                "note": None if value is not None else _reason(reasons, comparison),
+                "note": _reason(reasons, comparison)
+                if value is None
+                else _dropped_note(dropped, replicates),
             }
         )
     return pl.DataFrame(records, schema={**GAPS_SCHEMA, **extra, **NOTE})
+
+
+def _dropped_note(dropped: int | None, replicates: int | None) -> str | None:
+    if dropped is None or replicates is None or dropped <= 0.01 * replicates:
+        return None
+    return (
+        f"{dropped} of {replicates} bootstrap replicates dropped (statistic undefined in the "
+        "resample); the interval rests on the others"
+    )
 
 
 def _reason(reasons: Mapping[str, str], comparison: str) -> str:

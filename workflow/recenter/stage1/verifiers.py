@@ -16,7 +16,7 @@ import re
 import numpy as np
 import polars as pl
 
-from recenter.gaps import gaps_table
+from recenter.gaps import gaps_table, n_dropped
 from recenter.stage1.data import JudgmentMatrix
 from recenter.stats.agreement import majority_vote_matrix
 from recenter.stats.bootstrap import (
@@ -169,6 +169,7 @@ def gaps_rows(
             gap_estimate,
             low,
             high,
+            n_dropped(gap_replicates),
         )
     )
     best = {}
@@ -196,10 +197,9 @@ def gaps_rows(
                 d["estimate"],
                 d["ci_low"],
                 d["ci_high"],
+                d["n_dropped"],
             )
         )
-        if d["n_dropped"] > 0.01 * boot.replicates:
-            notes.append(f"verifier F1 difference: {d['n_dropped']} replicates undefined")
     elif "llm" in best and "trained" in best:
         e_l, r_l = f1[("llm", best["llm"])]
         e_t, r_t = f1[("trained", best["trained"])]
@@ -211,10 +211,11 @@ def gaps_rows(
                 e_l - e_t,
                 low,
                 high,
+                n_dropped(r_l - r_t),
             )
         )
     else:
         notes.append("no LLM or no trained verifier with a defined F1: no verifier-gap row")
     reasons = {row[0]: "F1 undefined on the attributes the verifiers scored" for row in rows}
     reasons[SHARE_GAP] = "needs judged attributes of both real and synthetic users (one has none)"
-    return gaps_table(STAGE, rows, reasons=reasons), notes
+    return gaps_table(STAGE, rows, reasons=reasons, replicates=boot.replicates), notes

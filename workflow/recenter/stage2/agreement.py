@@ -14,7 +14,7 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
-from recenter.gaps import gaps_table
+from recenter.gaps import gaps_table, n_dropped
 from recenter.schemas import INTERVAL, RATER_COUNTS
 from recenter.stage2.data import CONSENSUS, HUMAN, LLM, LabelMatrix
 from recenter.stats import agreement as ag
@@ -328,7 +328,7 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
     for comparison, statistic, fn in specs:
         e = fn(est)[0]
         low, high = percentile_interval(fn(reps), boot.confidence)
-        rows.append((comparison, statistic, e, low, high))
+        rows.append((comparison, statistic, e, low, high, n_dropped(fn(reps))))
     reasons = {
         comparison: "a rate of the ratio is undefined or 0 (no label, or none marked relevant)"
         for comparison, _, _ in specs
@@ -344,7 +344,7 @@ def gaps_rows(rates: RatesResult, kappa: KappaResult, kinds: list[str], boot) ->
         e = np.nan if ea is None or eb is None else ea - eb
         diff = kappa.group_replicates[a] - kappa.group_replicates[b]
         low, high = percentile_interval(diff, boot.confidence)
-        rows.append((label, "difference of mean Cohen's kappa", e, low, high))
+        rows.append((label, "difference of mean Cohen's kappa", e, low, high, n_dropped(diff)))
         why = [f"{grp}: {g_note[grp]}" for grp in (a, b) if g_note[grp]]
         reasons[label] = "; ".join(why) or "a group's mean kappa is undefined"
-    return gaps_table("2 relevance matching", rows, reasons=reasons)
+    return gaps_table("2 relevance matching", rows, reasons=reasons, replicates=boot.replicates)

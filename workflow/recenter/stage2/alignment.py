@@ -176,6 +176,10 @@ def paired_difference(
     }
 
 
+#: Why an LLM-minus-trained F1 difference is undefined (the gaps row's note).
+LLM_MINUS_TRAINED_UNDEFINED = "F1 undefined on the items both systems voted on"
+
+
 def llm_minus_trained_rows(
     llm: dict[str, np.ndarray],
     trained: dict[str, np.ndarray],
@@ -183,9 +187,10 @@ def llm_minus_trained_rows(
     clusters: np.ndarray,
     n_clusters: int,
     boot: BootstrapConfig,
-) -> tuple[list[dict], list[str]]:
-    """Gaps rows: F1 of each LLM minus F1 of the best trained relevance model (highest F1 on
-    its own items), each difference paired on the items both scored (paired_difference)."""
+) -> tuple[list[tuple], list[str]]:
+    """Gaps rows (recenter.gaps.gaps_table's tuples): F1 of each LLM minus F1 of the best
+    trained relevance model (highest F1 on its own items), each difference paired on the items
+    both scored (paired_difference)."""
     notes: list[str] = []
     if not llm or not trained:
         notes.append("no LLM or no trained relevance model: no LLM-minus-trained F1 rows")
@@ -206,15 +211,14 @@ def llm_minus_trained_rows(
     for m in sorted(llm):
         d = paired_difference(llm[m], trained[best], consensus, clusters, n_clusters, boot)
         rows.append(
-            {
-                "comparison": f"F1: {m} minus the best trained model ({best}), paired on the "
+            (
+                f"F1: {m} minus the best trained model ({best}), paired on the "
                 f"{d['n']} items both scored",
-                "statistic": "difference of F1",
-                "estimate": d["estimate"],
-                "ci_low": d["ci_low"],
-                "ci_high": d["ci_high"],
-            }
+                "difference of F1",
+                d["estimate"],
+                d["ci_low"],
+                d["ci_high"],
+                d["n_dropped"],
+            )
         )
-        if d["n_dropped"] > 0.01 * boot.replicates:
-            notes.append(f"{m} minus {best}: {d['n_dropped']} replicates undefined")
     return rows, notes

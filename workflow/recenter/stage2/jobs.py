@@ -8,6 +8,7 @@ import logging
 import numpy as np
 import polars as pl
 
+from recenter.gaps import gaps_table
 from recenter.outputs import atomic_write, write_table
 from recenter.stage2 import agreement, alignment, baselines, data
 from recenter.stats.bootstrap import BootstrapConfig
@@ -126,21 +127,9 @@ def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     for n in diff_notes:
         log.info(n)
     if diff_rows:
-        table = pl.concat(
-            [
-                table,
-                pl.DataFrame(diff_rows)
-                .select(pl.lit(table["stage"][0]).alias("stage"), pl.all())
-                .with_columns(
-                    pl.when(pl.col("estimate").is_null())
-                    .then(pl.lit("F1 undefined on the items both systems voted on"))
-                    .otherwise(pl.lit(None, pl.String))
-                    .alias("note")
-                )
-                .cast(table.schema),
-            ],
-            how="vertical",
-        )
+        reasons = {row[0]: alignment.LLM_MINUS_TRAINED_UNDEFINED for row in diff_rows}
+        more = gaps_table(table["stage"][0], diff_rows, reasons=reasons, replicates=boot.replicates)
+        table = pl.concat([table, more], how="vertical")
     write_table(
         table,
         csv,

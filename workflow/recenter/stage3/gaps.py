@@ -10,15 +10,14 @@ import warnings
 import numpy as np
 import polars as pl
 
-from recenter.gaps import GAPS_SCHEMA, NOTE, gaps_table
+from recenter.gaps import GAPS_SCHEMA, NOTE, gaps_table, n_dropped
 from recenter.stage3 import common as c
 from recenter.stage3.data import Units, unit_mean
 from recenter.stats import ratings as rs
 
 STAGE = "3 response generation"
-#: Stage 3's gaps table: the shared columns and the replicates left out of each interval.
-EXTRA = {"n_replicates_dropped": pl.Int64}
-STAGE3_GAPS_SCHEMA = {**GAPS_SCHEMA, **EXTRA, **NOTE}
+#: Stage 3's gaps table: the shared columns (recenter.gaps), nothing of its own.
+STAGE3_GAPS_SCHEMA = {**GAPS_SCHEMA, **NOTE}
 
 JUDGE_MEAN = "LLM-judge mean rating minus human mean rating (mean over judges)"
 JUDGE_RHO = (
@@ -97,5 +96,5 @@ def gaps_rows(
             low, high = rs.small_cluster_interval(
                 est, reps, boot.confidence, c.n_clusters(units, mask)
             )
-        rows.append((comparison, statistic, est, low, high, int(np.isnan(reps).sum())))
-    return gaps_table(STAGE, rows, EXTRA, reasons=REASONS)
+        rows.append((comparison, statistic, est, low, high, n_dropped(reps)))
+    return gaps_table(STAGE, rows, reasons=REASONS, replicates=boot.replicates)
