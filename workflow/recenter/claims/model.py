@@ -215,6 +215,21 @@ def compare_row(
     return compare(pv, est, lo, hi, source, note)
 
 
+def compare_first(
+    pv: paper.PaperValue,
+    frame: pl.DataFrame,
+    table: str,
+    sel: pl.DataFrame,
+    source: str,
+    missing: str,
+) -> Outcome:
+    """compare_row() of the first row of ``sel`` (rows of ``frame`` selected for a claim), or
+    not supported, saying ``missing``, when the selection is empty."""
+    if sel.height == 0:
+        return not_supported(missing, source)
+    return compare_row(pv, frame, table, sel.row(0, named=True), source)
+
+
 def find_system(names: list[str], key: str) -> tuple[str | None, str]:
     """The system name standing for a paper model ``key`` (MODEL_TOKENS), and a note when
     there is none or more than one."""

@@ -9,6 +9,7 @@ from recenter.claims.model import (
     Outcome,
     check,
     column,
+    compare_first,
     compare_row,
     directional_gap,
     first_row,
@@ -34,10 +35,8 @@ def _fig2(ctx, pv, group, label, group_kind=None):
     else:
         sel = sel.filter(pl.col(g) == group)
     source = f"tables/{name}.csv: {group_kind or group}, {label}"
-    if sel.height == 0:
-        return not_supported(f"no row {group_kind or group} / {label} in tables/{name}", source)
-    r = sel.row(0, named=True)
-    return compare_row(pv, frame, name, r, source)
+    missing = f"no row {group_kind or group} / {label} in tables/{name}"
+    return compare_first(pv, frame, name, sel, source, missing)
 
 
 @check("s1.problematic_gap_real_synthetic")

@@ -12,6 +12,7 @@ from recenter.claims.model import (
     check,
     column,
     compare,
+    compare_first,
     compare_row,
     find_system,
     first_row,
@@ -40,10 +41,7 @@ def _s3_agreement(ctx, pv, contains):
         pl.col(stat).str.contains(contains, literal=True) & (pl.col(pair) == "mean over pairs")
     )
     source = f"tables/{name}.csv: {contains}, mean over pairs"
-    if sel.height == 0:
-        return not_supported(f"no '{contains}' row", source)
-    r = sel.row(0, named=True)
-    return compare_row(pv, frame, name, r, source)
+    return compare_first(pv, frame, name, sel, source, f"no '{contains}' row")
 
 
 @check("s3.iaa_spearman")
