@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from recenter.charts import interval_tooltip, prf_chart
+from recenter.charts import in_words, interval_tooltip, prf_chart
 
 LABEL_COLORS = {"accepted": "#2ca02c", "uncertain": "#ff7f0e", "rejected": "#d62728"}
 
@@ -64,6 +64,7 @@ def attribute_quality_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
 
 def failure_modes_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     """Share of each failure-mode category among categorised attributes, with intervals."""
+    table = table.with_columns(in_words("category"))
     # largest share first; ties by name, so the spec is the same bytes run to run
     order = (
         table.group_by("category")
@@ -73,9 +74,12 @@ def failure_modes_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     )
     base = alt.Chart(alt.Data(values=table.to_dicts()))
     y = alt.Y("category:N", sort=order, title=None)
+    # one title for both layers: the interval layer's own default title ("ci_low") would be
+    # joined to the bars' one
+    x_title = "share of categorised attributes"
     bars = base.mark_bar(color="#4c78a8").encode(
         y=y,
-        x=alt.X("share:Q", title="share of categorised attributes", scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("share:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
         tooltip=[
             "labeler:N",
             "category:N",
@@ -84,10 +88,12 @@ def failure_modes_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
             "n_labelled:Q",
         ],
     )
-    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    errs = base.mark_errorbar(ticks=True).encode(
+        y=y, x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q"
+    )
     chart = alt.layer(bars, errs).properties(width=380)
     if table["labeler"].n_unique() > 1:
-        chart = chart.facet(row=alt.Row("labeler:N"))
+        chart = chart.facet(row=alt.Row("labeler:N", title="labelled by"))
     return chart.properties(title="Failure modes of flagged attributes (95% CI, users)")
 
 
