@@ -6,6 +6,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from recenter.charts import in_words, kind_color
+
 NEUTRAL = 3.0
 CI = "95% cluster-bootstrap CI over users"
 
@@ -126,6 +128,7 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     is undefined are listed with their reason instead of a bar."""
     order = table["rater"].to_list()
     df = table.with_columns(
+        in_words("kind"),
         pl.lit(0.0).alias("zero"),
         pl.when(pl.col("delta").is_null()).then(pl.col("note")).otherwise(None).alias("missing"),
     )
@@ -134,7 +137,7 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     bars = base.mark_bar().encode(
         y=y,
         x=alt.X("delta:Q", title="Δ rating: explicit mention − no mention"),
-        color=alt.Color("kind:N", title="rater"),
+        color=kind_color(table["kind"].to_list(), "rater"),
         tooltip=[
             "rater:N",
             alt.Tooltip("delta:Q", format=".3f"),
