@@ -16,44 +16,88 @@ def _data(df: pl.DataFrame) -> alt.Data:
     return alt.Data(values=df.to_dicts())
 
 
+def _pct(col: pl.Expr) -> pl.Expr:
+    """A share as a percentage with one decimal (text); an undefined share as '–'."""
+    return (col * 100).round(1).cast(pl.String).fill_null("–")
+
+
+def _n(n: int, one: str) -> str:
+    return f"{n} {one}" + ("" if n == 1 else "s")
+
+
 def _rule(value: float, axis: str = "x") -> alt.Chart:
     enc = {axis: alt.datum(value)}
     return alt.Chart(alt.Data(values=[{}])).mark_rule(strokeDash=[4, 3], color="#555").encode(**enc)
 
 
 def human_ratings_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
-    """Fig 5: mean human rating per generator and overall with intervals; the dashed line at 3
-    is 'no difference' between personalized and generic."""
+    """Fig 5: mean human rating per generator and overall with intervals, on the 1–5 scale of
+    the ratings with 3 ('no difference' between personalized and generic) dashed; beside it,
+    the share of units rated no better than generic (≤ 3) with its interval."""
     df = table.with_columns(
         (pl.col("generator") == "all generators").alias("overall"),
-        (pl.col("no_better_share") * 100).round(1).alias("no_better_pct"),
+        pl.format(
+            "{}%  [{}, {}]",
+            *(
+                _pct(pl.col(c))
+                for c in ("no_better_share", "no_better_ci_low", "no_better_ci_high")
+            ),
+        ).alias("no_better_label"),
     )
     order = df["generator"].to_list()
     y = alt.Y("generator:N", sort=order, title=None)
-    x_scale = alt.Scale(domain=[1, 5])
-    x_title = "mean human rating (1–5, 3 = no difference)"
+    # the ratings' own scale, its five points as ticks; an interval reaching past it (a
+    # degenerate study's few clusters) is cut at the scale's end rather than widening it
+    x_scale = alt.Scale(domain=[1, 5], nice=False)
+    x_axis = alt.Axis(
+        values=[1, 2, 3, 4, 5],
+        format="d",
+        labelExpr="datum.value == 3 ? '3 = no difference' : datum.label",
+    )
+    x_title = "mean human rating on the 1–5 scale"
+    x = alt.X("mean_rating:Q", scale=x_scale, axis=x_axis, title=x_title)
     base = alt.Chart(_data(df))
-    points = base.mark_point(filled=True, size=80).encode(
+    points = base.mark_point(filled=True, size=80, clip=True).encode(
         y=y,
-        x=alt.X("mean_rating:Q", scale=x_scale, title=x_title),
+        x=x,
         color=alt.condition("datum.overall", alt.value("#d62728"), alt.value("#1f77b4")),
         tooltip=[
             "generator:N",
             alt.Tooltip("mean_rating:Q", format=".3f"),
-            alt.Tooltip("no_better_share:Q", format=".3f"),
+            alt.Tooltip("no_better_share:Q", format=".1%"),
             "n_units:Q",
         ],
     )
-    errs = base.mark_rule(strokeWidth=2).encode(
-        y=y, x=alt.X("ci_low:Q", scale=x_scale, title=x_title), x2="ci_high:Q"
+    errs = base.mark_rule(strokeWidth=2, clip=True).encode(
+        y=y, x=alt.X("ci_low:Q", scale=x_scale, axis=x_axis, title=x_title), x2="ci_high:Q"
     )
-    text = base.mark_text(align="left", dx=8, dy=-8, fontSize=10).encode(
-        y=y, x="mean_rating:Q", text=alt.Text("no_better_pct:Q", format=".1f")
+    neutral = _rule(NEUTRAL).encode(x=alt.datum(NEUTRAL, scale=x_scale))
+    dots = alt.layer(neutral, errs, points).properties(width=380)
+    shares = (
+        base.mark_text(align="left", fontSize=11)
+        .encode(
+            y=alt.Y("generator:N", sort=order, axis=None),
+            x=alt.value(0),
+            text="no_better_label:N",
+        )
+        .properties(
+            width=170,
+            view=alt.ViewConfig(stroke=None),
+            title=alt.TitleParams("rated no better than generic (≤ 3)", fontSize=11),
+        )
     )
-    return alt.layer(_rule(NEUTRAL), errs, points, text).properties(
-        title=f"Fig 5: mean human rating per generator ({CI}; label: % no better than generic)",
-        width=420,
-    )
+    title = [f"Fig 5: mean human rating per generator ({CI})"]
+    undefined = df.filter(pl.col("ci_low").is_null())
+    if undefined.height:
+        title.append(
+            "no interval for "
+            + ", ".join(
+                f"{g} ({_n(k, 'user')})"
+                for g, k in undefined.select("generator", "n_clusters").iter_rows()
+            )
+            + ": a cluster bootstrap needs at least 2 users"
+        )
+    return alt.hconcat(dots, shares, spacing=12).properties(title=title)
 
 
 def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
