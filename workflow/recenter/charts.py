@@ -59,6 +59,10 @@ WORDS = {
     "task_context_confusion": "task-context confusion",
     "not_standalone": "not standalone",
     "other": "other",
+    "wildchat": "WildChat",
+    "cupid": "CUPID",
+    "prefeval": "PrefEval",
+    "personalens": "PersonaLens",
 }
 
 
