@@ -151,7 +151,8 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     base = alt.Chart()
     points = base.mark_point(filled=True, size=60).encode(
         y=y,
-        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False)),
+        # padded: a point at the extent of a panel's values no longer sits on its edge
+        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False, nice=True, padding=12)),
         color=alt.Color("rater:N", title=None),
         tooltip=["system:N", "rater:N", alt.Tooltip("value:Q", format=".3f")],
     )
@@ -159,11 +160,17 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         y=y, x=alt.X("ci_low:Q", title=None), x2="ci_high:Q"
     )
     return (
-        alt.layer(points, errs, data=alt.Data(values=rows))
+        alt.layer(errs, points, data=alt.Data(values=rows))
         .properties(width=240)
         .facet(column=alt.Column("panel:N", title=None))
         .resolve_scale(x="independent")
-        .properties(title=f"Table 6: LLM judges vs human ratings ({CI})")
+        .properties(
+            title=[
+                f"Table 6: LLM judges vs human ratings ({CI})",
+                "humans, same units: no interval drawn, Table 6 reports their mean without one "
+                "(its interval is the judge − human difference's, in the table)",
+            ]
+        )
     )
 
 
