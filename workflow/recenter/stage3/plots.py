@@ -152,7 +152,7 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     points = base.mark_point(filled=True, size=60).encode(
         y=y,
         # padded: a point at the extent of a panel's values no longer sits on its edge
-        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False, nice=True, padding=12)),
+        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False, nice=False, padding=16)),
         color=alt.Color("rater:N", title=None),
         tooltip=["system:N", "rater:N", alt.Tooltip("value:Q", format=".3f")],
     )
