@@ -246,11 +246,66 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     yerr = base.mark_rule().encode(
         y=alt.Y("judge_delta_ci_low:Q", title=y_title), y2="judge_delta_ci_high:Q", x=x
     )
-    labels = base.mark_text(align="left", dx=6, dy=-6, fontSize=10).encode(
-        x=x, y=yy, text="model:N"
-    )
-    return alt.layer(_rule(0.0, "y"), xerr, yerr, points, labels).properties(
+    placed = _place_labels(models, FIG7_SIZE)
+    # one pair of text layers per offset used (an offset is a mark property, not a channel);
+    # a white outline under each label keeps it readable where an interval line crosses it
+    labels = []
+    for dy in sorted(set(placed["label_dy"].to_list())):
+        at = alt.Chart(_data(placed.filter(pl.col("label_dy") == dy))).encode(
+            x=x, y=yy, text="model:N"
+        )
+        style = {"align": "left", "dx": LABEL_DX, "dy": dy, "fontSize": 10}
+        labels.append(at.mark_text(**style, stroke="white", strokeWidth=4, opacity=0.9))
+        labels.append(at.mark_text(**style))
+    return alt.layer(_rule(0.0, "y"), xerr, yerr, points, *labels).properties(
         title=["Fig 7: explicit-mention rate as generator vs mention gap as judge", sub],
-        width=420,
-        height=300,
+        width=FIG7_SIZE[0],
+        height=FIG7_SIZE[1],
     )
+
+
+FIG7_SIZE = (420, 300)
+LABEL_DX = 7
+#: Vertical label offsets (pixels from the point) tried in order: above, below, further out.
+LABEL_DYS = (-9, 11, -22, 24, -35, 37)
+
+
+def label_boxes(frame: pl.DataFrame, size: tuple[int, int]) -> list[tuple[float, ...]]:
+    """Approximate pixel box (left, top, right, bottom) of each point's label: positions from
+    the data's extent on a plot of ``size`` (the chart's scales span the intervals too, so
+    this errs towards finding overlaps), 6 px per character of 10-point text."""
+    xs = frame["ci_low"].to_list() + frame["ci_high"].to_list() + frame["mention_rate"].to_list()
+    ys = (
+        frame["judge_delta_ci_low"].to_list()
+        + frame["judge_delta_ci_high"].to_list()
+        + frame["judge_delta"].to_list()
+    )
+    xs, ys = [v for v in xs if v is not None], [v for v in ys if v is not None]
+    x0, x1 = min(xs, default=0.0), max(xs, default=1.0)
+    y0, y1 = min(ys, default=0.0), max(ys, default=1.0)
+    boxes = []
+    for r in frame.iter_rows(named=True):
+        px = (r["mention_rate"] - x0) / ((x1 - x0) or 1.0) * size[0] + LABEL_DX
+        py = (y1 - r["judge_delta"]) / ((y1 - y0) or 1.0) * size[1] + r.get("label_dy", 0)
+        boxes.append((px, py - 6, px + 6 * len(r["model"]), py + 6))
+    return boxes
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_labels(models: pl.DataFrame, size: tuple[int, int]) -> pl.DataFrame:
+    """``models`` with ``label_dy``: for each label in turn (by model name, so the same data
+    give the same placement), the first offset of LABEL_DYS whose box overlaps no label placed
+    before it (the last offset if every one does)."""
+    models = models.drop_nulls(["mention_rate", "judge_delta"]).sort("model")
+    chosen: list[int] = []
+    for i in range(models.height):
+        for dy in LABEL_DYS:
+            trial = [*chosen, dy] + [0] * (models.height - i - 1)
+            boxes = label_boxes(models.with_columns(label_dy=pl.Series(trial)), size)
+            if not any(_overlap(boxes[i], b) for b in boxes[:i]):
+                break
+        chosen.append(dy)
+    return models.with_columns(pl.Series("label_dy", chosen, dtype=pl.Int64))
