@@ -467,3 +467,44 @@ def test_p_text_keeps_tiny_p_values():
     t = jobs.with_p_text(pl.DataFrame({"x": [1.0, 2.0], "p_value": [1.234e-20, None]}))
     assert t.columns == ["x", "p_value", "p_value_text"]
     assert t["p_value_text"].to_list() == ["1.23e-20", None]
+
+
+def test_fig7_labels_of_close_models_do_not_overlap():
+    """Two models at almost the same point get different label offsets (the first keeps the
+    default, above the point); a distant one keeps the default; no two label boxes overlap,
+    and every label is drawn in a text layer with its offset."""
+    from recenter.stage3 import plots
+
+    def row(model, rate, delta):
+        return {
+            "model": model,
+            "mention_rate": rate,
+            "ci_low": rate - 0.05,
+            "ci_high": rate + 0.05,
+            "judge_delta": delta,
+            "judge_delta_ci_low": delta - 0.1,
+            "judge_delta_ci_high": delta + 0.1,
+            "in_correlation": True,
+            "spearman": None,
+            "note": None,
+        }
+
+    models = pl.DataFrame(
+        [row("alpha-model", 0.30, 0.10), row("beta-model", 0.31, 0.11), row("gamma", 0.9, -0.8)]
+    )
+    placed = plots._place_labels(models, plots.FIG7_SIZE)
+    dys = dict(zip(placed["model"], placed["label_dy"], strict=True))
+    assert dys["alpha-model"] == dys["gamma"] == plots.LABEL_DYS[0]
+    assert dys["beta-model"] != dys["alpha-model"]
+    boxes = plots.label_boxes(placed, plots.FIG7_SIZE)
+    assert not any(plots._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[:i])
+    # without the placement (every label at the default offset) the first two would collide
+    default = plots.label_boxes(placed.with_columns(label_dy=pl.lit(-9)), plots.FIG7_SIZE)
+    assert plots._overlap(default[0], default[1])
+    spec = plots.mention_vs_penalty_chart(models).to_dict()
+    text_dys = {
+        layer["mark"]["dy"]
+        for layer in spec["layer"]
+        if isinstance(layer.get("mark"), dict) and layer["mark"].get("type") == "text"
+    }
+    assert text_dys == set(dys.values())

@@ -39,22 +39,65 @@ def apply_font(spec: dict) -> dict:
     return spec
 
 
-#: One colour per kind of rater or system, the same in every figure.
+#: The words a figure shows for the ids of the tables (kinds of rater or system, metrics,
+#: failure-mode categories): the one mapping every figure uses, so that no legend, axis or
+#: panel shows a raw id such as ``llm_judge``. An id not listed is shown as it is (rater and
+#: model names, dataset names).
+WORDS = {
+    "human": "human annotator",
+    "llm": "LLM",
+    "llm_judge": "LLM judge",
+    "reward_model": "reward model",
+    "consensus": "human consensus",
+    "baseline": "text baseline",
+    "trained": "trained classifier",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "F1",
+    "overgeneralization": "overgeneralization",
+    "missing_evidence": "missing evidence",
+    "task_context_confusion": "task-context confusion",
+    "not_standalone": "not standalone",
+    "other": "other",
+    "wildchat": "WildChat",
+    "cupid": "CUPID",
+    "prefeval": "PrefEval",
+    "personalens": "PersonaLens",
+}
+
+
+def words(value: str | None) -> str | None:
+    """The words a figure shows for the id ``value`` (:data:`WORDS`; other values unchanged)."""
+    return WORDS.get(value, value) if value is not None else None
+
+
+def in_words(column: str) -> pl.Expr:
+    """Polars expression: the column's ids replaced by their :data:`WORDS` (same name)."""
+    return pl.col(column).replace(WORDS)
+
+
+#: One colour per kind of rater or system (keyed by id), the same in every figure.
 KIND_COLORS = {
     "human": "#1f77b4",
     "llm": "#d62728",
+    "llm_judge": "#d62728",
+    "reward_model": "#8c564b",
     "consensus": "#2ca02c",
     "baseline": "#7f7f7f",
     "trained": "#9467bd",
 }
 
 
-def kind_color(kinds, title: str = "rater kind") -> alt.Color:
-    """Colour encoding of the ``kind`` field, restricted to the kinds present."""
-    present = [k for k in KIND_COLORS if k in set(kinds)]
+def kind_color(kinds, title: str = "rater kind", field: str = "kind") -> alt.Color:
+    """Colour encoding of ``field``, which holds the kinds in words (:func:`words`), restricted
+    to the kinds present (``kinds``: ids or words)."""
+    shown = {words(k) for k in kinds}
+    present = [k for k in KIND_COLORS if words(k) in shown]
     return alt.Color(
-        "kind:N",
-        scale=alt.Scale(domain=present, range=[KIND_COLORS[k] for k in present]),
+        f"{field}:N",
+        scale=alt.Scale(
+            domain=[words(k) for k in present], range=[KIND_COLORS[k] for k in present]
+        ),
         title=title,
     )
 
@@ -62,14 +105,15 @@ def kind_color(kinds, title: str = "rater kind") -> alt.Color:
 def prf_chart(table: pl.DataFrame, *, title: str, legend_title: str) -> alt.TopLevelMixin:
     """Precision, recall and F1 (columns ``<m>``, ``<m>_ci_low``, ``<m>_ci_high``) of every
     ``system`` of ``table``, one panel per metric, points coloured by ``kind``, with intervals."""
+    metrics = ("precision", "recall", "f1")
     rows = []
     for r in table.iter_rows(named=True):
-        for m in ("precision", "recall", "f1"):
+        for m in metrics:
             rows.append(
                 {
                     "system": r["system"],
-                    "kind": r["kind"],
-                    "metric": m,
+                    "kind": words(r["kind"]),
+                    "metric": words(m),
                     "value": r[m],
                     "ci_low": r[f"{m}_ci_low"],
                     "ci_high": r[f"{m}_ci_high"],
@@ -85,11 +129,13 @@ def prf_chart(table: pl.DataFrame, *, title: str, legend_title: str) -> alt.TopL
         color=kind_color(table["kind"].to_list(), legend_title),
         tooltip=["system:N", "metric:N", alt.Tooltip("value:Q", format=".3f"), "n:Q"],
     )
-    errs = base.mark_errorbar(ticks=True).encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+    errs = base.mark_errorbar(ticks=True).encode(
+        y=y, x=alt.X("ci_low:Q", title=None), x2="ci_high:Q"
+    )
     return (
         alt.layer(points, errs, data=alt.Data(values=rows))
         .properties(width=200)
-        .facet(column=alt.Column("metric:N", sort=["precision", "recall", "f1"], title=None))
+        .facet(column=alt.Column("metric:N", sort=[words(m) for m in metrics], title=None))
         .properties(title=title)
     )
 

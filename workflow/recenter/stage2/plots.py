@@ -6,15 +6,17 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from recenter.charts import interval_tooltip, kind_color, prf_chart
+from recenter.charts import in_words, interval_tooltip, kind_color, prf_chart, words
 
 
 def relevance_rates_chart(rates: pl.DataFrame) -> alt.TopLevelMixin:
     """Share of items marked relevant per rater, with 95% bootstrap intervals; the dashed
     line is the human consensus rate."""
-    df = rates.select("rater", pl.col("rater_kind").alias("kind"), "rate", "ci_low", "ci_high", "n")
+    df = rates.select(
+        "rater", in_words("rater_kind").alias("kind"), "rate", "ci_low", "ci_high", "n"
+    )
     order = df["rater"].to_list()
-    cons = df.filter(pl.col("kind") == "consensus")["rate"]
+    cons = df.filter(pl.col("kind") == words("consensus"))["rate"]
     base = alt.Chart(alt.Data(values=df.to_dicts()))
     y = alt.Y("rater:N", sort=order, title=None)
     bars = base.mark_bar().encode(
