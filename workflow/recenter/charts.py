@@ -135,7 +135,7 @@ def prf_chart(table: pl.DataFrame, *, title: str, legend_title: str) -> alt.TopL
     return (
         alt.layer(points, errs, data=alt.Data(values=rows))
         .properties(width=200)
-        .facet(column=alt.Column("metric:N", sort=[words(m) for m in metrics], title=None))
+        .facet(column=alt.Column("metric:N", sort=[WORDS.get(m, m) for m in metrics], title=None))
         .properties(title=title)
     )
 

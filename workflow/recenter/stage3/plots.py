@@ -283,7 +283,7 @@ def label_boxes(frame: pl.DataFrame, size: tuple[int, int]) -> list[tuple[float,
     xs, ys = [v for v in xs if v is not None], [v for v in ys if v is not None]
     x0, x1 = min(xs, default=0.0), max(xs, default=1.0)
     y0, y1 = min(ys, default=0.0), max(ys, default=1.0)
-    boxes = []
+    boxes: list[tuple[float, ...]] = []
     for r in frame.iter_rows(named=True):
         px = (r["mention_rate"] - x0) / ((x1 - x0) or 1.0) * size[0] + LABEL_DX
         py = (y1 - r["judge_delta"]) / ((y1 - y0) or 1.0) * size[1] + r.get("label_dy", 0)
