@@ -5,6 +5,7 @@ pin down the pieces it exercised."""
 from __future__ import annotations
 
 import io
+import json
 import warnings
 
 import numpy as np
@@ -112,3 +113,21 @@ def test_svg_bytes_do_not_depend_on_what_the_process_rendered_before(tmp_path) -
     first = (tmp_path / "one.svg").read_text(encoding="utf-8")
     assert "gradient_0" in first
     assert first == (tmp_path / "two.svg").read_text(encoding="utf-8")
+
+
+def test_gaps_forest_takes_a_summary_whose_paper_ranges_are_all_empty() -> None:
+    """A generated study's gaps summary whose rows have no paper value: the paper columns
+    come back from the CSV as text, and the figure must still draw the study's gaps."""
+    from recenter.claims_plots import gaps_forest_chart
+
+    csv = (
+        "stage,comparison,statistic,estimate,ci_low,ci_high,claim_id,paper_value,paper_low,"
+        "paper_high,consistent,note\n"
+        "3 response generation,judge minus human,difference of means,0.5,0.1,0.9,,,,,,\n"
+        "2 relevance matching,LLM/human ratio,ratio,,,,,,,,,no rate\n"
+    )
+    table = pl.read_csv(io.StringIO(csv), infer_schema_length=None)
+    assert table["paper_low"].dtype == pl.String and table["estimate"].dtype == pl.Float64
+    spec = gaps_forest_chart(table, 0.95).to_dict()
+    text = json.dumps(spec)
+    assert "judge minus human" in text and "(undefined on this study)" in text

@@ -18,11 +18,17 @@ def _label(stage: str, comparison: str) -> str:
     return f"{_STAGE_SHORT.get(stage[:1], stage)} · {comparison}"
 
 
+_NUMERIC = ("estimate", "ci_low", "ci_high", "paper_low", "paper_high")
+
+
 def gaps_forest_chart(table: pl.DataFrame, confidence: float) -> alt.TopLevelMixin:
     """Every gap of the study with its interval (blue) and the paper's value (red diamond, or
     a red bar over the paper's range); differences and ratios in separate panels, each with
     its line of no gap (0 or 1)."""
     level = f"{confidence:.0%}"
+    # a numeric column that is empty in every row reads back from the CSV as text
+    numeric = [c for c in _NUMERIC if c in table.columns]
+    table = table.with_columns(pl.col(numeric).cast(pl.Float64))
     df = table.with_columns(
         pl.struct("stage", "comparison", "estimate")
         .map_elements(
