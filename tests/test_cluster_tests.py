@@ -130,6 +130,11 @@ def test_gee_undefined_cases_have_reasons():
     # the only x = 1 units are in cluster 0: it alone fits the coefficient (leverage 1)
     res = ct.gee_test([1.0, 2.0, 3.0, 4.0, 2.0], [0, 0, 1, 1, 2], [1.0, 1.0, 0.0, 0.0, 0.0])
     assert np.isnan(res.p) and "leverage 1" in res.method
+    # every rating 3 (a generated study): the difference is exactly 0 and untestable; the
+    # statsmodels fit itself stops on a NaN first deviance
+    flat = ct.gee_test([3.0] * 8, [0, 0, 1, 1, 2, 2, 2, 2], [1, 1, 0, 0, 0, 1, 0, 1])
+    assert np.isnan(flat.p) and "outcome constant" in flat.method
+    assert flat.estimate == 0.0 and flat.se == 0.0
 
 
 # ---- label permutation ----------------------------------------------------------------------

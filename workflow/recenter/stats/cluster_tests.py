@@ -167,8 +167,9 @@ def gee_test(y: ArrayLike, clusters: ArrayLike, x: ArrayLike | None = None) -> C
     a 0/1 ``x`` the difference of the means of y between x = 1 and x = 0. Covariance: the
     bias-reduced sandwich of Mancl & DeRouen (2001) (``cov_type="bias_reduced"``); p from a t
     distribution with C − 1 degrees of freedom, C = number of clusters. Units with NaN are
-    dropped. NaN with the reason when fewer than 2 clusters, x is constant, or one cluster
-    alone determines the coefficient (leverage 1: the bias-reduced sandwich is undefined)."""
+    dropped. NaN with the reason when fewer than 2 clusters, x is constant, y is constant (the
+    coefficient is exact, its standard error 0), or one cluster alone determines the
+    coefficient (leverage 1: the bias-reduced sandwich is undefined)."""
     from scipy.stats import t as t_dist
     from statsmodels.genmod import families
     from statsmodels.genmod.cov_struct import Independence
@@ -190,6 +191,11 @@ def gee_test(y: ArrayLike, clusters: ArrayLike, x: ArrayLike | None = None) -> C
         return _nan_test("fewer than 2 clusters", n_cl)
     if x is not None and np.ptp(exog[:, 1]) == 0:
         return _nan_test("covariate constant", n_cl)
+    if np.ptp(y) == 0:  # statsmodels' first deviance is NaN on a constant outcome
+        est = 0.0 if x is not None else float(y[0])
+        return ClusterTest(
+            float("nan"), float("nan"), "GEE: outcome constant, zero standard error", n_cl, est, 0.0
+        )
     order = np.argsort(groups, kind="stable")
     model = GEE(
         y[order],
