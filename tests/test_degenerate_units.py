@@ -131,3 +131,19 @@ def test_gaps_forest_takes_a_summary_whose_paper_ranges_are_all_empty() -> None:
     spec = gaps_forest_chart(table, 0.95).to_dict()
     text = json.dumps(spec)
     assert "judge minus human" in text and "(undefined on this study)" in text
+
+
+def test_fig5_takes_a_table_whose_intervals_are_all_empty() -> None:
+    """The degenerate study's Fig 5 table (one user: no interval anywhere) as the figure job
+    reads it back: the empty interval columns are text, and the shares still print."""
+    from recenter.stage3.plots import human_ratings_chart
+
+    csv = (
+        "generator,n_units,n_ratings,mean_rating,ci_low,ci_high,no_better_share,"
+        "no_better_ci_low,no_better_ci_high,n_no_better,n_clusters,n_replicates_dropped\n"
+        "gen,2,2,3.0,,,1.0,,,2,1,0\nall generators,2,2,3.0,,,1.0,,,2,1,0\n"
+    )
+    table = pl.read_csv(io.StringIO(csv), infer_schema_length=None)
+    assert table["no_better_ci_low"].dtype == pl.String
+    text = json.dumps(human_ratings_chart(table).to_dict(), ensure_ascii=False)
+    assert "100.0%  [–, –]" in text

@@ -18,7 +18,7 @@ def _data(df: pl.DataFrame) -> alt.Data:
 
 def _pct(col: pl.Expr) -> pl.Expr:
     """A share as a percentage with one decimal (text); an undefined share as '–'."""
-    return (col * 100).round(1).cast(pl.String).fill_null("–")
+    return (col.cast(pl.Float64) * 100).round(1).cast(pl.String).fill_null("–")
 
 
 def _n(n: int, one: str) -> str:
