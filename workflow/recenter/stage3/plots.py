@@ -87,16 +87,19 @@ def human_ratings_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         )
     )
     title = [f"Fig 5: mean human rating per generator ({CI})"]
-    undefined = df.filter(pl.col("ci_low").is_null())
-    if undefined.height:
+    # the reason stated only where it is the reason: fewer than 2 users to resample
+    few = df.filter(pl.col("ci_low").is_null() & (pl.col("n_clusters") < 2))
+    if few.height:
         title.append(
             "no interval for "
             + ", ".join(
                 f"{g} ({_n(k, 'user')})"
-                for g, k in undefined.select("generator", "n_clusters").iter_rows()
+                for g, k in few.select("generator", "n_clusters").iter_rows()
             )
             + ": a cluster bootstrap needs at least 2 users"
         )
+    if df.filter(pl.col("ci_low").is_null() & (pl.col("n_clusters") >= 2)).height:
+        title.append("an interval left out is undefined in the table (see its notes)")
     return alt.hconcat(dots, shares, spacing=12).properties(title=title)
 
 
