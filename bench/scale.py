@@ -15,8 +15,9 @@ linked, config/ copied), with the scale set on the command line (`--config simul
 Per-job time and peak memory come from the `benchmark:` file each rule writes under
 `benchmarks/`; `peak_rss_mib` is the largest job's maximum resident set size (and, as a check,
 no smaller than what the kernel reports for the largest child process). Writes one row per
-scale to bench/results/scale.csv (columns in COLUMNS) with the machine it ran on, and prints
-the table.
+scale to bench/results/scale.csv (columns in COLUMNS) with the machine it ran on, and the
+profile of the cold runs, one row per (scale, rule), to bench/results/scale_rules.csv; both
+after every scale. Prints the table.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "results" / "scale.csv"
+#: Where the time goes: one row per (scale, rule), summed over the rule's jobs of the cold run.
+PROFILE_COLUMNS = ["scale", "rule", "jobs", "wall_s", "max_job_s", "cpu_s", "max_rss_mib"]
 COLUMNS = [
     "scale",
     "judgments",
@@ -100,10 +103,13 @@ def _number(text: str) -> float:
 
 def benchmark_rows(wd: Path) -> list[dict]:
     """Every job's benchmark record: rule, seconds, max RSS (MiB), CPU time (s). Rules write
-    benchmarks/<study>/<rule>.tsv, or benchmarks/<study>/<rule>/<wildcards>.tsv per job."""
+    benchmarks/<study>/<rule>.tsv, or benchmarks/<study>/<rule>/<wildcards>.tsv per job (and the
+    simulator, before any study exists, benchmarks/simulate.tsv)."""
     rows = []
     for path in sorted((wd / "benchmarks").rglob("*.tsv")):
-        rule = path.relative_to(wd / "benchmarks").parts[1].removesuffix(".tsv")
+        parts = path.relative_to(wd / "benchmarks").parts
+        # benchmarks/simulate.tsv is the one rule before any study exists
+        rule = (parts[0] if len(parts) == 1 else parts[1]).removesuffix(".tsv")
         with path.open() as fh:
             for rec in csv.DictReader(fh, delimiter="\t"):
                 rows.append(
@@ -129,7 +135,38 @@ def jobs_run(log: str) -> int:
     return int(done[-1].split(" of ")[1].split()[0]) - 1
 
 
-def one_scale(scale: int, cores: int) -> dict:
+def profile(scale: int, jobs: list[dict]) -> list[dict]:
+    """Per-rule totals of the cold run's benchmark records, slowest rule first."""
+    by_rule: dict[str, list[dict]] = {}
+    for job in jobs:
+        by_rule.setdefault(job["rule"], []).append(job)
+    rows = [
+        {
+            "scale": scale,
+            "rule": rule,
+            "jobs": len(recs),
+            "wall_s": round(sum(r["s"] for r in recs), 1),
+            "max_job_s": round(max(r["s"] for r in recs), 1),
+            "cpu_s": round(sum(r["cpu_time"] for r in recs), 1),
+            "max_rss_mib": round(max(r["max_rss"] for r in recs)),
+        }
+        for rule, recs in by_rule.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["wall_s"], r["rule"]))
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """Write atomically (a temporary file renamed over the old one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
+def one_scale(scale: int, cores: int) -> tuple[dict, list[dict]]:
     with tempfile.TemporaryDirectory(prefix=f"recenter-scale{scale}-") as tmp:
         wd = workdir(Path(tmp) / "wf")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -163,7 +200,7 @@ def one_scale(scale: int, cores: int) -> dict:
             "dropin_s": round(dropin_s, 1),
             "dropin_jobs": jobs_run(dropin_log),
             "machine": machine(),
-        }
+        }, profile(scale, jobs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,21 +209,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
-    rows = []
+    rows: list[dict] = []
+    rules: list[dict] = []
     for scale in args.scales:
         print(f"scale {scale} ...", file=sys.stderr, flush=True)
-        rows.append(one_scale(scale, args.cores))
+        row, prof = one_scale(scale, args.cores)
+        rows.append(row)
+        rules.extend(prof)
         print(
-            "  " + ", ".join(f"{k}={v}" for k, v in rows[-1].items() if k != "machine"),
-            file=sys.stderr,
+            "  " + ", ".join(f"{k}={v}" for k, v in row.items() if k != "machine"), file=sys.stderr
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(args.out)
+        # written after every scale, so a long scale that is stopped keeps the ones before it
+        write_csv(args.out, COLUMNS, rows)
+        write_csv(args.out.with_name(args.out.stem + "_rules.csv"), PROFILE_COLUMNS, rules)
     print(args.out.read_text(), end="")
     return 0
 
