@@ -7,11 +7,13 @@ never 0 (recenter.stats.bootstrap.none_if_nan), with the stage's reason in ``not
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import polars as pl
 
+from recenter.outputs import write_table
 from recenter.schemas import INTERVAL
 from recenter.stats.bootstrap import none_if_nan
 
@@ -38,6 +40,27 @@ NOTE = {"note": pl.String}
 def n_dropped(replicates: np.ndarray | None) -> int | None:
     """Replicates in which a statistic is undefined (NaN); None without replicates."""
     return None if replicates is None else int(np.isnan(np.asarray(replicates, float)).sum())
+
+
+def write_gaps(
+    table: pl.DataFrame,
+    csv: str,
+    md: str,
+    *,
+    title: str,
+    data_kind: str,
+    notes: Iterable[str],
+    row_notes: Iterable[str] = (),
+) -> None:
+    """Write one stage's rows of the gaps summary. The table notes are ``notes`` then
+    ``row_notes`` (what was left out of individual rows, and why), joined by spaces; each row
+    note is also logged, so the job's log says it."""
+    row_notes = list(row_notes)
+    for note in row_notes:
+        logging.getLogger(__name__).info(note)
+    write_table(
+        table, csv, md, title=title, data_kind=data_kind, notes=" ".join([*notes, *row_notes])
+    )
 
 
 def gaps_table(

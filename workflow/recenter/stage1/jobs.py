@@ -8,17 +8,12 @@ import logging
 import polars as pl
 
 from recenter import paper
+from recenter.gaps import write_gaps
 from recenter.outputs import atomic_write, write_table
 from recenter.stage1 import data, quality, verifiers
 from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
 
 log = logging.getLogger(__name__)
-
-REFERENCE_NOTE = (
-    "Human label *problematic* = a strict majority of the attribute's annotators said "
-    "uncertain or rejected (2 of 3 in the paper's design); a tie is not problematic "
-    "[ours, the simulator's definition]."
-)
 
 
 def _boot_note(boot: BootstrapConfig) -> str:
@@ -145,7 +140,8 @@ def verifier_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> No
         title="Table 2: Stage-1 verifiers vs human labels (detecting problematic attributes)",
         data_kind=kind,
         notes=(
-            REFERENCE_NOTE + " Every verifier file models/verifier/<kind>/<system>.jsonl, on "
+            verifiers.REFERENCE_NOTE
+            + " Every verifier file models/verifier/<kind>/<system>.jsonl, on "
             "the attributes that have both a prediction and a human label (n); positive class = "
             "problematic. prompt_variant comes from a `_basic`/`_optimized` suffix of the "
             f"system name. Paper: RoBERTa F1 {paper.text('s1.verifier_roberta_f1')}, best LLM "
@@ -175,23 +171,18 @@ def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     table, notes = verifiers.gaps_rows(
         shares.gap_estimate, shares.gap_replicates, f1, boot, jm=jm, votes=votes
     )
-    for n in notes:
-        log.info(n)
-    write_table(
+    write_gaps(
         table,
         csv,
         md,
         title="Stage 1 rows of the gaps summary",
         data_kind=kind,
-        notes=" ".join(
-            [
-                "Intervals from joint bootstrap replicates (same user resamples for every "
-                "statistic).",
-                REFERENCE_NOTE,
-                _boot_note(boot),
-                *notes,
-            ]
-        ),
+        notes=[
+            "Intervals from joint bootstrap replicates (same user resamples for every statistic).",
+            verifiers.REFERENCE_NOTE,
+            _boot_note(boot),
+        ],
+        row_notes=notes,
     )
 
 

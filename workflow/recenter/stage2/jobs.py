@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import polars as pl
 
-from recenter.gaps import gaps_table
+from recenter.gaps import gaps_table, write_gaps
 from recenter.outputs import atomic_write, write_table
 from recenter.stage2 import agreement, alignment, baselines, data
 from recenter.stats.bootstrap import BootstrapConfig
@@ -124,28 +124,24 @@ def gaps_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     diff_rows, diff_notes = alignment.llm_minus_trained_rows(
         llm, trained, cons, lm.clusters, lm.n_clusters, boot
     )
-    for n in diff_notes:
-        log.info(n)
     if diff_rows:
         reasons = {row[0]: alignment.LLM_MINUS_TRAINED_UNDEFINED for row in diff_rows}
         more = gaps_table(table["stage"][0], diff_rows, reasons=reasons, replicates=boot.replicates)
         table = pl.concat([table, more], how="vertical")
-    write_table(
+    write_gaps(
         table,
         csv,
         md,
         title="Stage 2 rows of the gaps summary (LLM vs human, LLM vs trained models)",
         data_kind=kind,
-        notes=" ".join(
-            [
-                "Intervals from the joint bootstrap replicates of the rates and κ. Each "
-                "LLM-minus-trained F1 difference is computed on the items both systems voted "
-                "on, against the human consensus, from one bootstrap of both systems' "
-                "confusion counts (the same resampled users for both).",
-                _boot_note(boot),
-                *diff_notes,
-            ]
-        ),
+        notes=[
+            "Intervals from the joint bootstrap replicates of the rates and κ. Each "
+            "LLM-minus-trained F1 difference is computed on the items both systems voted "
+            "on, against the human consensus, from one bootstrap of both systems' "
+            "confusion counts (the same resampled users for both).",
+            _boot_note(boot),
+        ],
+        row_notes=diff_notes,
     )
 
 

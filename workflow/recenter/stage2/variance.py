@@ -70,12 +70,7 @@ def components(
         k: len(np.unique(long[k])) for k in ("user", "attribute", "pair", "item", "annotator")
     }
     counts["residual"] = len(long["vote"])
-    rows = variance.components_table(boot, confidence, counts)
-    for r in rows:
-        r["level"] = LEVELS[r["component"]]
-    table = pl.DataFrame(rows)
-    first = ["component", "level", "n_levels", "share", "share_ci_low", "share_ci_high"]
-    return table.select(first + [c for c in table.columns if c not in first])
+    return pl.DataFrame(variance.components_table(boot, confidence, counts, LEVELS))
 
 
 def variance_job(db: str, csv: str, md: str, replicates: int, seed: int, confidence: float):

@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from recenter import paper
+from recenter.gaps import write_gaps
 from recenter.outputs import atomic_write, write_table
 from recenter.stage3 import analysis, data
 from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
@@ -334,19 +335,21 @@ def gaps_job(db: str, csv: str, md: str, boot) -> None:
         judges = {j: data.ratings_of(con, units, j) for j in data.rater_ids(con, data.LLM_JUDGE)}
         rms = {k: data.ratings_of(con, units, k) for k in data.rater_ids(con, data.REWARD_MODEL)}
     table = analysis.gaps_rows(h, judges, rms, units, boot)
-    write_table(
+    write_gaps(
         table,
         csv,
         md,
         title="Stage 3 rows of the gaps summary (LLM judges and reward models vs humans)",
         data_kind=kind,
-        notes="Intervals from the joint bootstrap replicates (same resamples for every "
-        "statistic). The Spearman rows are like-for-like: each system against the mean of 2 "
-        "humans, minus the held-out human against the same mean, averaged over the 3 "
-        "held-out humans and the systems (a mean of 3 raters against single raters would "
-        "favour the system by about +0.1). "
-        + CLUSTER_NOTE
-        + " "
-        + _boot_note(boot)
-        + _dropped(table, "comparison", boot),
+        notes=[
+            "Intervals from the joint bootstrap replicates (same resamples for every "
+            "statistic). The Spearman rows are like-for-like: each system against the mean of 2 "
+            "humans, minus the held-out human against the same mean, averaged over the 3 "
+            "held-out humans and the systems (a mean of 3 raters against single raters would "
+            "favour the system by about +0.1). "
+            + CLUSTER_NOTE
+            + " "
+            + _boot_note(boot)
+            + _dropped(table, "comparison", boot)
+        ],
     )

@@ -73,13 +73,11 @@ def components(
     )
     counts = {k: len(np.unique(long[k])) for k in ("pair", "item", "unit", "annotator")}
     counts["residual"] = len(long["rating"])
-    rows = variance.components_table(boot, confidence, counts)
-    for r in rows:
-        r["level"] = LEVELS[r["component"]]
-        r["moment_share"] = none_if_nan(mom.share[r["component"]])
-    table = pl.DataFrame(rows)
-    first = ["component", "level", "n_levels", "share", "share_ci_low", "share_ci_high"]
-    return table.select(first + [c for c in table.columns if c not in first])
+    moment_share = {k: none_if_nan(v) for k, v in mom.share.items()}
+    rows = variance.components_table(
+        boot, confidence, counts, LEVELS, extra={"moment_share": moment_share}
+    )
+    return pl.DataFrame(rows)
 
 
 def notes(replicates: int, seed: int, confidence: float, n_dropped: int, n_pairs: int) -> str:

@@ -352,28 +352,34 @@ def bootstrap_moments(
 
 
 def components_table(
-    boot: BootstrapComponents, confidence: float, levels_count: dict[str, int]
+    boot: BootstrapComponents,
+    confidence: float,
+    levels_count: dict[str, int],
+    levels: dict[str, str],
+    extra: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per component: variance and share with percentile intervals, the number of
-    members of the level, and the replicates kept / dropped."""
+    """One row per component: its description (``levels``), the number of members of the
+    level, share and variance with percentile intervals, the replicates kept / dropped, then
+    the ``extra`` columns (column -> component -> value), in that column order."""
     alpha = (1 - confidence) / 2
     rows = []
     for k, v in boot.estimate.variance.items():
         reps, sreps = boot.replicates[k], boot.share_replicates[k]
         lo, hi = np.quantile(reps, [alpha, 1 - alpha]) if reps.size else (np.nan, np.nan)
         slo, shi = np.quantile(sreps, [alpha, 1 - alpha]) if sreps.size else (np.nan, np.nan)
-        rows.append(
-            {
-                "component": k,
-                "n_levels": levels_count.get(k),
-                "variance": float(v),
-                "variance_ci_low": float(lo),
-                "variance_ci_high": float(hi),
-                "share": float(boot.estimate.share[k]),
-                "share_ci_low": float(slo),
-                "share_ci_high": float(shi),
-                "n_replicates": boot.n_replicates - boot.n_dropped,
-                "n_dropped": boot.n_dropped,
-            }
-        )
+        row = {
+            "component": k,
+            "level": levels[k],
+            "n_levels": levels_count.get(k),
+            "share": float(boot.estimate.share[k]),
+            "share_ci_low": float(slo),
+            "share_ci_high": float(shi),
+            "variance": float(v),
+            "variance_ci_low": float(lo),
+            "variance_ci_high": float(hi),
+            "n_replicates": boot.n_replicates - boot.n_dropped,
+            "n_dropped": boot.n_dropped,
+        }
+        row.update({column: values[k] for column, values in (extra or {}).items()})
+        rows.append(row)
     return rows
