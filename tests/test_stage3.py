@@ -148,6 +148,23 @@ def test_agreement_table_equals_scipy_sklearn_krippendorff(loaded, raw):
     assert analysis.closest_kappa_to_paper(table).startswith("mean pairwise weighted kappa")
 
 
+def test_human_mean_interval_comes_from_the_judges_resamples(loaded):
+    """A judge that rates every unit exactly as the humans do (here: one annotator's ratings
+    against that annotator alone, since judge ratings are integers) must get the humans'
+    interval: both are cluster-bootstrap intervals from the same resampled users."""
+    units, _, h, _, _, mention, _ = loaded
+    one = h[:, [0]]
+    echo = one[:, 0].copy()
+    row = analysis.judge_analysis("echo", "llm_judge", echo, one, mention, units, BOOT).row
+    r = row.row(0, named=True)
+    assert r["n"] == int((~np.isnan(echo)).sum()) >= 3
+    assert r["human_mean_same_units"] == pytest.approx(np.nanmean(echo))
+    assert r["human_mean_ci_low"] is not None and r["human_mean_ci_high"] is not None
+    assert r["human_mean_ci_low"] == pytest.approx(r["mean_ci_low"], abs=1e-12)
+    assert r["human_mean_ci_high"] == pytest.approx(r["mean_ci_high"], abs=1e-12)
+    assert r["human_mean_ci_low"] < r["human_mean_same_units"] < r["human_mean_ci_high"]
+
+
 def test_judge_row_equals_scipy(loaded, raw):
     units, _, h, judge, _, mention, _ = loaded
     means = _unit_means(raw)

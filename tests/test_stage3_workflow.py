@@ -75,7 +75,19 @@ def _intervals_vs_truth(tables: Path, t: dict) -> list[tuple[str, float, float, 
                     r["ci_high"],
                 )
             )
-    for r in pl.read_csv(tables / "tab6_judges.csv").iter_rows(named=True):
+    tab6 = pl.read_csv(tables / "tab6_judges.csv")
+    # the humans' mean on the judges' units (every judge rates every unit of the simulated
+    # study, so it is the population human mean); one row: the judges share those units
+    first = tab6.row(0, named=True)
+    rows.append(
+        (
+            "human_mean.judge_units",
+            t["human_mean"],
+            first["human_mean_ci_low"],
+            first["human_mean_ci_high"],
+        )
+    )
+    for r in tab6.iter_rows(named=True):
         j = t["judge"][r["system"]]
         rows.append((f"judge.{r['system']}.mean", j["mean"], r["mean_ci_low"], r["mean_ci_high"]))
         rows.append(
@@ -128,7 +140,7 @@ def test_simulated_default_recovers_truth(simulated_workdir):
     assert {f"mention_delta.{k}" for k in t["mention_delta"]} <= names
     assert {f"mention_rate.{g}" for g in t["mention_rate"]} <= names
     assert {f"reward_model_spearman.{k}" for k in t["reward_model_spearman"]} <= names
-    assert len(rows) == 5 + len(t["human_mean_by_generator"]) + 2 * len(t["judge"]) + len(
+    assert len(rows) == 6 + len(t["human_mean_by_generator"]) + 2 * len(t["judge"]) + len(
         t["mention_delta"]
     ) + len(t["mention_rate"]) + len(t["reward_model_spearman"])
     misses = [r for r in rows if not (r[2] <= r[1] <= r[3])]

@@ -167,7 +167,8 @@ def judges_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None
         notes=(
             "Each judge on the units it shares with the humans (n, over n_clusters users). "
             "mean_rating: the judge's mean; human_mean_same_units: the mean human rating per "
-            "unit averaged on those units; difference = mean of (judge − mean human rating) "
+            "unit averaged on those units (its interval human_mean_ci_low/high from the same "
+            "resampled users as the judge's); difference = mean of (judge − mean human rating) "
             "per unit, computed exactly (integers on a common grid, so equal differences tie). "
             "**Test (cluster level):** p_cluster_wilcoxon = two-sided Wilcoxon signed-rank test "
             "of the per-user mean differences (one value per user; scipy, exact null "

@@ -27,6 +27,8 @@ JUDGE_SCHEMA = {
     "mean_ci_low": pl.Float64,
     "mean_ci_high": pl.Float64,
     "human_mean_same_units": pl.Float64,
+    "human_mean_ci_low": pl.Float64,
+    "human_mean_ci_high": pl.Float64,
     "difference": pl.Float64,
     "difference_ci_low": pl.Float64,
     "difference_ci_high": pl.Float64,
@@ -67,6 +69,8 @@ def _difference_columns(rating, h, hmean, both, units: Units, boot) -> tuple[dic
         return c.small(e, units, both, boot)
 
     mean = small(rs.ratio_bootstrap(np.where(both, rating, 0.0), both, cl, units.n_clusters, **kw))
+    # the humans' mean on the same units, from the same resampled users (same seed)
+    human = small(rs.ratio_bootstrap(np.where(both, hmean, 0.0), both, cl, units.n_clusters, **kw))
     num, _, denom = rs.paired_difference_grid(rating, h)
     diff = np.where(both, num / denom, 0.0)
     d = small(rs.ratio_bootstrap(diff, both, cl, units.n_clusters, **kw))
@@ -79,6 +83,8 @@ def _difference_columns(rating, h, hmean, both, units: Units, boot) -> tuple[dic
         "mean_ci_low": none_if_nan(mean.ci_low),
         "mean_ci_high": none_if_nan(mean.ci_high),
         "human_mean_same_units": none_if_nan(hmean[both].mean()) if both.any() else None,
+        "human_mean_ci_low": none_if_nan(human.ci_low),
+        "human_mean_ci_high": none_if_nan(human.ci_high),
         "difference": none_if_nan(d.estimate),
         "difference_ci_low": none_if_nan(d.ci_low),
         "difference_ci_high": none_if_nan(d.ci_high),
@@ -91,7 +97,7 @@ def _difference_columns(rating, h, hmean, both, units: Units, boot) -> tuple[dic
         "p_unit_wilcoxon": none_if_nan(unit_p),
         "unit_wilcoxon_method": unit_method,
     }
-    return columns, [rs.n_dropped(mean), rs.n_dropped(d)]
+    return columns, [rs.n_dropped(mean), rs.n_dropped(human), rs.n_dropped(d)]
 
 
 def judge_analysis(

@@ -125,8 +125,8 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
                 "system": r["system"],
                 "rater": "humans, same units",
                 "value": r["human_mean_same_units"],
-                "ci_low": None,
-                "ci_high": None,
+                "ci_low": r.get("human_mean_ci_low"),
+                "ci_high": r.get("human_mean_ci_high"),
                 "panel": "mean rating (1–5)",
             }
         )
@@ -170,8 +170,8 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         .properties(
             title=[
                 f"Table 6: LLM judges vs human ratings ({CI})",
-                "humans, same units: no interval drawn, Table 6 reports their mean without one "
-                "(its interval is the judge − human difference's, in the table)",
+                "humans, same units: the humans' mean rating on the units the judge rated, its "
+                "interval from the same resampled users as the judge's",
             ]
         )
     )
