@@ -256,7 +256,9 @@ def _check_stage2_final(results: Path, export: Path) -> None:
         for m in ("accuracy", "precision", "recall", "f1", "kappa"):
             assert float(got[m]) == pytest.approx(want[m], abs=TOL), (name, m)
     rates = {r["rater"]: r for r in _csv(results / "tables/relevance_rates.csv")}
-    for name, votes in {**llm, "consensus": gt}.items():
+    # one human rater (the authors' consensus): listed once, as the workflow's consensus row
+    assert "consensus" not in rates and rates["human consensus"]["rater_kind"] == "consensus"
+    for name, votes in {**llm, "human consensus": gt}.items():
         assert int(rates[name]["n"]) == len(votes)
         assert int(rates[name]["n_relevant"]) == sum(votes.values())
 

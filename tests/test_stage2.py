@@ -218,6 +218,32 @@ def test_rates_match_direct_counts(loaded):
     assert c["ratio_to_consensus"] is None
 
 
+def test_one_human_rater_is_listed_once_as_the_consensus(loaded):
+    """With one human rater (the authors' final round: their consensus label) the majority
+    vote is that rater: the rates table lists it once, as the consensus row, and says so."""
+    _, votes, _, lm, _ = loaded
+    h, l1 = lm.kinds.index("human"), lm.kinds.index("llm")
+    one = data.LabelMatrix(
+        lm.item_ids,
+        lm.clusters,
+        lm.cluster_keys,
+        [lm.raters[h], lm.raters[l1]],
+        ["human", "llm"],
+        lm.labels[:, [h, l1]],
+    )
+    res = agreement.relevance_rates(one, one.labels[:, 0].copy(), BOOT)
+    rows = {r["rater"]: r for r in res.table.iter_rows(named=True)}
+    assert set(rows) == {lm.raters[l1], data.CONSENSUS}
+    mine = votes.filter(pl.col("rater_id") == lm.raters[h])
+    assert rows[data.CONSENSUS]["n"] == mine.height
+    assert rows[data.CONSENSUS]["rate"] == pytest.approx(mine["relevant"].mean())
+    assert lm.raters[h] in res.note and "not listed twice" in res.note
+    # the replicates behind the gaps keep every rater
+    assert res.raters == [lm.raters[h], lm.raters[l1], data.CONSENSUS]
+    two = agreement.relevance_rates(lm, one.labels[:, 0].copy(), BOOT)
+    assert two.note == "" and lm.raters[h] in set(two.table["rater"])
+
+
 def test_gaps_rows_use_the_rates_and_kappa_estimates(loaded):
     *_, lm, cons = loaded
     keep = [k in ("human", "llm") for k in lm.kinds]

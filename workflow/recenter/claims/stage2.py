@@ -87,10 +87,12 @@ def _rate_humans(ctx, pv, name, frame):
     kind, est = column(frame, name, "rater_kind"), column(frame, name, "estimate")
     hum = frame.filter(pl.col(kind) == "human")
     source = f"tables/{name}.csv: mean of the human annotators' rates"
-    if hum.height == 0:
+    if hum.height == 0 and ctx.counts.get("s2_annotators", 0) == 0:
         return not_supported("no human annotator", source)
     if hum.height < 2:
-        return _one_human_rater(ctx, source, hum[est].mean())
+        # one rater: the table lists its rate once, as the human-consensus row
+        one = hum if hum.height else frame.filter(pl.col(kind) == "consensus")
+        return _one_human_rater(ctx, source, one[est].mean() if one.height else None)
     return compare(
         pv,
         hum[est].mean(),

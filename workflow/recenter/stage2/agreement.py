@@ -79,6 +79,7 @@ class RatesResult:
     raters: list[str]  # raters then CONSENSUS, order of the replicates
     rate_estimates: np.ndarray  # (R+1,)
     rate_replicates: np.ndarray  # (B, R+1)
+    note: str = ""  # what the table leaves out, and why
 
 
 def relevance_rates(lm: LabelMatrix, consensus: np.ndarray, boot: BootstrapConfig) -> RatesResult:
@@ -106,8 +107,20 @@ def relevance_rates(lm: LabelMatrix, consensus: np.ndarray, boot: BootstrapConfi
     totals = sums.sum(axis=0)
     names = [*lm.raters, CONSENSUS]
     kinds = [*lm.kinds, "consensus"]
+    humans = [j for j, k in enumerate(lm.kinds) if k == HUMAN]
+    # With one human rater the majority vote is that rater's label (equal by construction,
+    # checked against the SQL view on every run): its row would repeat the consensus row.
+    single = humans[0] if len(humans) == 1 else None
+    note = (
+        ""
+        if single is None
+        else f"The study has one human rater ({names[single]}): the majority vote of one rater "
+        "is that rater's label, so its rate is the human-consensus row (not listed twice)."
+    )
     rows = []
     for j, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+        if j == single:
+            continue
         is_cons = name == CONSENSUS
         rows.append(
             {
@@ -130,6 +143,7 @@ def relevance_rates(lm: LabelMatrix, consensus: np.ndarray, boot: BootstrapConfi
         raters=names,
         rate_estimates=res.estimate[..., 0],
         rate_replicates=res.replicates[..., 0],
+        note=note,
     )
 
 

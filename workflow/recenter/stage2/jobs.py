@@ -69,7 +69,9 @@ def rates_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
         notes=(
             "rate = relevant / labelled items of the rater (n). ratio_to_consensus = the "
             "rater's relevant count / the consensus relevant count on the items both have "
-            "(n_common_with_consensus): the over-selection ratio. " + _boot_note(boot)
+            "(n_common_with_consensus): the over-selection ratio. "
+            + (res.note + " " if res.note else "")
+            + _boot_note(boot)
         ),
     )
 
