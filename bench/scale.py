@@ -50,6 +50,7 @@ COLUMNS = [
     "noop_s",
     "dropin_s",
     "dropin_jobs",
+    "status",
     "machine",
 ]
 HUMAN_JUDGMENT_FILES = (
@@ -93,8 +94,28 @@ def snakemake(wd: Path, cores: int, scale: int) -> tuple[float, str]:
     )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"snakemake failed at scale {scale}:\n{proc.stderr[-4000:]}")
+        raise Failed(wall, proc.stdout + proc.stderr)
     return wall, proc.stdout + proc.stderr
+
+
+class Failed(Exception):
+    """A Snakemake run that did not complete: its wall time and log."""
+
+    def __init__(self, wall: float, log: str):
+        super().__init__(log[-4000:])
+        self.wall, self.log = wall, log
+
+
+def failed_rules(log: str) -> str:
+    """The rules Snakemake names in its "Error in rule" lines."""
+    rules = sorted(
+        {
+            line.split("Error in rule", 1)[1].strip(" :")
+            for line in log.splitlines()
+            if "Error in rule" in line
+        }
+    )
+    return ", ".join(rules) or "unknown"
 
 
 def _number(text: str) -> float:
@@ -170,7 +191,12 @@ def one_scale(scale: int, cores: int) -> tuple[dict, list[dict]]:
     with tempfile.TemporaryDirectory(prefix=f"recenter-scale{scale}-") as tmp:
         wd = workdir(Path(tmp) / "wf")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        wall, log = snakemake(wd, cores, scale)
+        try:
+            wall, log = snakemake(wd, cores, scale)
+            status = "ok"
+        except Failed as err:  # keep what ran: the profile of the jobs that finished
+            wall, log, status = err.wall, err.log, f"failed in {failed_rules(err.log)}"
+            print(f"  scale {scale} failed:\n{err}", file=sys.stderr)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         jobs = benchmark_rows(wd)
@@ -181,16 +207,20 @@ def one_scale(scale: int, cores: int) -> tuple[dict, list[dict]]:
         for name in HUMAN_JUDGMENT_FILES:
             with (raw / name).open("rb") as fh:
                 judgments += sum(1 for line in fh if line.strip())
-        noop_s, noop_log = snakemake(wd, cores, scale)
-        if "Nothing to be done" not in noop_log:
-            sys.exit(f"the no-op re-run at scale {scale} ran jobs:\n{noop_log[-3000:]}")
-        src = sorted((raw / "models" / "relevance" / "llm").glob("*.jsonl"))[0]
-        shutil.copy(src, src.with_name("dropin-model.jsonl"))
-        dropin_s, dropin_log = snakemake(wd, cores, scale)
+        noop_s = dropin_s = float("nan")
+        dropin_jobs = 0
+        if status == "ok":
+            noop_s, noop_log = snakemake(wd, cores, scale)
+            if "Nothing to be done" not in noop_log:
+                sys.exit(f"the no-op re-run at scale {scale} ran jobs:\n{noop_log[-3000:]}")
+            src = sorted((raw / "models" / "relevance" / "llm").glob("*.jsonl"))[0]
+            shutil.copy(src, src.with_name("dropin-model.jsonl"))
+            dropin_s, dropin_log = snakemake(wd, cores, scale)
+            dropin_jobs = jobs_run(dropin_log)
         return {
             "scale": scale,
             "judgments": judgments,
-            "jobs": jobs_run(log),
+            "jobs": jobs_run(log) if status == "ok" else len(jobs),
             "wall_s": round(wall, 1),
             "cpu_s": round(cpu, 1),
             "peak_rss_mib": round(peak),
@@ -198,7 +228,8 @@ def one_scale(scale: int, cores: int) -> tuple[dict, list[dict]]:
             "slowest_rule_s": round(slowest["s"], 1),
             "noop_s": round(noop_s, 1),
             "dropin_s": round(dropin_s, 1),
-            "dropin_jobs": jobs_run(dropin_log),
+            "dropin_jobs": dropin_jobs,
+            "status": status,
             "machine": machine(),
         }, profile(scale, jobs)
 
