@@ -159,11 +159,17 @@ def judges_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
         color=alt.Color("rater:N", title=None),
         tooltip=["system:N", "rater:N", alt.Tooltip("value:Q", format=".3f")],
     )
+    # judge and humans on their own line of a row: their intervals often touch
+    offset = alt.YOffset("rater:N", sort=["judge", "humans, same units"])
     errs = base.mark_rule(strokeWidth=2).encode(
-        y=y, x=alt.X("ci_low:Q", title=None), x2="ci_high:Q"
+        y=y,
+        yOffset=offset,
+        x=alt.X("ci_low:Q", title=None),
+        x2="ci_high:Q",
+        color=alt.Color("rater:N", title=None),
     )
     return (
-        alt.layer(errs, points, data=alt.Data(values=rows))
+        alt.layer(errs, points.encode(yOffset=offset), data=alt.Data(values=rows))
         .properties(width=240)
         .facet(column=alt.Column("panel:N", title=None))
         .resolve_scale(x="independent")
