@@ -85,6 +85,12 @@ register_notebook(
         [f"{results_dir(study)}/tables/gaps_stage2.csv"]
         if has_raw(study, "models/relevance/llm/*.jsonl")
         else []
+    )
+    # the BM25 scores, re-derived in the notebook with an independent BM25
+    + (
+        [f"{processed_dir(study)}/stage2/baselines/scores/bm25.parquet"]
+        if "bm25" in S2_SCORERS
+        else []
     ),
     requires=["relevance_items.jsonl", "relevance_judgments.jsonl"],
 )
