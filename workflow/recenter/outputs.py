@@ -57,6 +57,9 @@ def _fmt(value: object) -> str:
 
 
 def markdown_table(df: pl.DataFrame) -> str:
+    """Every column and every value of ``df`` as it is (floats at 3 decimals): for the text
+    tables of the ledger and the provenance page. Result tables use :func:`write_table`, whose
+    page shows the reader view (recenter.display)."""
     head = "| " + " | ".join(df.columns) + " |"
     rule = "|" + "|".join("---" for _ in df.columns) + "|"
     rows = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in df.iter_rows()]
@@ -72,17 +75,32 @@ def write_table(
     data_kind: str,
     notes: str = "",
 ) -> None:
-    """Write ``df`` as CSV (with a leading ``data_kind`` column) and as a Markdown page."""
+    """Write ``df`` as CSV (with a leading ``data_kind`` column; every column, 6 decimals) and
+    as a Markdown page showing its compact reader view (recenter.display: intervals in one
+    cell, p-values as "< 0.001", labels in words, what only an auditor reads left to the CSV)."""
     import polars as pl
+
+    from recenter import display
 
     text = banner(data_kind)
     out = df.with_columns(pl.lit(data_kind).alias("data_kind")).select(["data_kind", *df.columns])
     atomic_write(csv_path, lambda p: out.write_csv(p, float_precision=6))
     if md_path is not None:
-        page = f"# {title}\n\n> **{text}**\n\n{markdown_table(df)}\n"
+        name = Path(csv_path).stem
+        page = f"# {title}\n\n> **{text}**\n\n{display.markdown(df, table=name)}\n"
+        page += f"\n{_csv_line(df, name)}\n"
         if notes:
             page += f"\n{notes.strip()}\n"
         atomic_write_text(md_path, page)
+
+
+def _csv_line(df: pl.DataFrame, name: str) -> str:
+    from recenter import display
+
+    left = display.dropped_columns(df, table=name, compact=True)
+    left = [c for c in left if df[c].null_count() < df.height]  # an empty column is no news
+    also = f", also {', '.join(f'`{c}`' for c in left)}" if left else ""
+    return f"*A compact view: `{name}.csv` has every column at full precision{also}.*"
 
 
 def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: str) -> None:
