@@ -224,3 +224,27 @@ def test_a_gt_rendering_has_every_row_and_the_same_bytes_each_time() -> None:
     assert ids == {display.table_id(display.reader_view(frame), "Kappa")}
     other = display.html_table(frame.head(3), caption="Kappa")
     assert re.findall(r'<div id="([^"]+)"', other) != list(ids)
+
+
+def test_the_report_page_of_a_table(tmp_path) -> None:
+    from recenter.outputs import read_table_page, write_table_page
+
+    csv, md, page = (tmp_path / f"tab6_judges.{ext}" for ext in ("csv", "md", "html"))
+    notes = "Holm across judges.\n\nA second paragraph with `code` and <b>raw</b> HTML."
+    write_table(judges(), csv, md, title="Table 6", data_kind="fixture", notes=notes)
+    assert read_table_page(md) == (
+        "Table 6",
+        "TEST FIXTURE: hand-written data for tests",
+        notes,
+    )
+    write_table_page(csv, md, page)
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<h1>Table 6</h1>" in text
+    assert '<p class="banner flag">TEST FIXTURE: hand-written data for tests</p>' in text
+    assert ">3.455 [3.341, 3.568]</td>" in text and ">p (Holm)</th>" in text
+    assert ">cluster wilcoxon method</th>" not in text  # the compact view
+    assert "<p>Holm across judges.</p>" in text
+    assert "&lt;b&gt;raw&lt;/b&gt;" in text and "<code>code</code>" in text
+    write_table_page(csv, md, tmp_path / "again.html")
+    assert (tmp_path / "again.html").read_bytes() == page.read_bytes()

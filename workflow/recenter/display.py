@@ -461,3 +461,39 @@ def gt_table(
 def html_table(frame: pl.DataFrame, **kwargs: Any) -> str:
     """:func:`gt_table` as an HTML fragment (a ``<style>`` and a ``<div>`` with the table)."""
     return gt_table(frame, **kwargs).as_raw_html()
+
+
+_PAGE_STYLE = (
+    "body{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Arial,sans-serif;"
+    "color:#333;margin:16px 24px;max-width:96em}h1{font-size:18px;margin:0 0 8px 0}"
+    ".banner{font-weight:bold;margin:0 0 12px 0}.banner.flag{color:#c0392b}"
+    ".notes{font-size:13px;line-height:1.45;max-width:60em}"
+)
+
+
+def page_html(
+    frame: pl.DataFrame,
+    *,
+    table: str,
+    title: str,
+    banner: str,
+    notes: str = "",
+    real: bool = False,
+) -> str:
+    """A self-contained HTML page of a result table for the report: its title, the data-kind
+    banner (red unless the data are real), the compact reader view (great-tables, every row)
+    and the table's notes (Markdown, raw HTML not passed through). The same bytes every run."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    render = MarkdownIt("commonmark", {"html": False}).enable("table").render
+    gt = gt_table(frame, table=table, compact=True)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_PAGE_STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n"
+        f'<p class="banner{"" if real else " flag"}">{html.escape(banner)}</p>\n'
+        f"{gt.as_raw_html()}\n"
+        f'<div class="notes">\n{render(notes)}</div>\n</body>\n</html>\n'
+    )

@@ -31,6 +31,7 @@ __all__ = [
     "save_chart",
     "set_aside_results",
     "write_table",
+    "write_table_page",
 ]
 
 BANNERS = {
@@ -101,6 +102,46 @@ def _csv_line(df: pl.DataFrame, name: str) -> str:
     left = [c for c in left if df[c].null_count() < df.height]  # an empty column is no news
     also = f", also {', '.join(f'`{c}`' for c in left)}" if left else ""
     return f"*A compact view: `{name}.csv` has every column at full precision{also}.*"
+
+
+def read_table_page(md_path: str | os.PathLike) -> tuple[str, str, str]:
+    """The title, banner and notes of a page :func:`write_table` wrote (the table and the
+    line on the CSV left out), for the table's HTML page (:func:`write_table_page`)."""
+    lines = Path(md_path).read_text(encoding="utf-8").split("\n")
+    title = lines[0].removeprefix("# ").strip()
+    banner_line = next((ln for ln in lines if ln.startswith("> **")), "")
+    banner_text = banner_line.removeprefix("> **").removesuffix("**").strip()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("|")), len(lines))
+    rest = lines[start:]
+    while rest and rest[0].startswith("|"):
+        rest = rest[1:]
+    body = "\n".join(rest).strip()
+    if body.startswith("*A compact view:"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+    return title, banner_text, body.strip()
+
+
+def write_table_page(
+    csv_path: str | os.PathLike, md_path: str | os.PathLike, html_path: str | os.PathLike
+) -> None:
+    """The HTML page of a result table (rule table_page, for the report): the reader view of
+    the CSV under the title, banner and notes of its Markdown page."""
+    import polars as pl
+
+    from recenter import display
+
+    frame = pl.read_csv(csv_path, infer_schema_length=None)
+    kinds = frame["data_kind"].unique().to_list() if "data_kind" in frame.columns else []
+    title, banner_text, notes = read_table_page(md_path)
+    page = display.page_html(
+        frame.drop("data_kind", strict=False),
+        table=Path(csv_path).stem,
+        title=title,
+        banner=banner_text,
+        notes=notes,
+        real=kinds == ["real"],
+    )
+    atomic_write_text(html_path, page)
 
 
 def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: str) -> None:
