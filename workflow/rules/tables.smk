@@ -7,6 +7,10 @@
 
 rule table_page:
     input:
+        # not read: as for the notebooks (register_notebook), the database (ancient) makes
+        # Snakemake plan the page after the ingest checkpoint, so that a dropped-in file re-runs
+        # only the pages of the tables that change (without it, every page was scheduled)
+        db=lambda wc: analysis_db(wc.study),
         csv="results/{study}/tables/{name}.csv",
         md="results/{study}/tables/{name}.md",
     output:
