@@ -21,7 +21,7 @@ def _render(path: Path, confidence: float) -> str:
     env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     snakemake = SimpleNamespace(
         config={"paper": paper.texts(), "bootstrap": {"confidence": confidence}, "study": "x"},
-        wildcards=SimpleNamespace(notebook="stage1_attributes", study="x"),
+        wildcards=SimpleNamespace(notebook="stage1_attributes", study="x", name="tab6_judges"),
     )
     return env.from_string(path.read_text(encoding="utf-8")).render(snakemake=snakemake)
 

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from recenter import display
+
 #: a disagreement beyond this between the notebook's number and the workflow's fails the notebook
 TOLERANCE = 1e-9
 
@@ -47,79 +49,11 @@ def _html(text: str) -> None:
 
 
 # ---- numbers and tables -------------------------------------------------------------------
-def fmt(value: Any, digits: int = 3) -> str:
-    """A number for a reader: `digits` decimals, integers as integers, missing as an em dash."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "—"
-        if value.is_integer() and abs(value) >= 1000:
-            return f"{int(value):,}"
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def fmt_p(p: Any) -> str:
-    """A p-value: "< 0.001", or 3 significant digits."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "—"
-    p = float(p)
-    return "< 0.001" if p < 0.001 else f"{p:.3g}"
-
-
-def fmt_ci(estimate: Any, low: Any, high: Any, digits: int = 3) -> str:
-    """ "0.39 [0.28, 0.49]" (estimate and interval in one cell)."""
-    if low is None or high is None or (isinstance(low, float) and math.isnan(low)):
-        return fmt(estimate, digits)
-    return f"{fmt(estimate, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
-
-
-def label(name: str) -> str:
-    """A column name in words: 'ci_low' -> 'ci low', 'n_items' -> 'n items'."""
-    return name.replace("_", " ")
-
-
-_STYLE = (
-    "<style>.audit-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px 0}"
-    ".audit-table th,.audit-table td{border-bottom:1px solid #ddd;padding:3px 8px;"
-    "text-align:right;white-space:nowrap}.audit-table th{background:#f3f3f3}"
-    ".audit-table td.text,.audit-table th.text{text-align:left;white-space:normal;"
-    "max-width:28em}.audit-wrap{overflow-x:auto;max-width:100%}</style>"
-)
-
-
-def _cell(c: str, r: dict, merged: dict, digits: int) -> str:
-    v = r[c]
-    if c in merged:
-        return fmt_ci(v, r[merged[c][0]], r[merged[c][1]], digits)
-    if c == "p" or c.startswith("p_") or c.endswith("_p") or "p_value" in c:
-        return fmt_p(v)
-    return fmt(v, digits)
-
-
-def _interval_columns(cols: list[str]) -> dict[str, tuple[str, str]]:
-    """estimate column -> (its ci_low column, its ci_high column)."""
-    merged: dict[str, tuple[str, str]] = {}
-    for low in [c for c in cols if c.endswith("ci_low")]:
-        high = low[: -len("low")] + "high"
-        if high not in cols:
-            continue
-        prefix = low[: -len("ci_low")].rstrip("_")
-        if prefix:
-            candidates = [prefix] + [c for c in cols if c.startswith(prefix + "_")]
-        else:
-            candidates = ["estimate", "value", "share", "rate", "mean_rating", "mean", "kappa"]
-            candidates += ["delta", "mention_rate", "ratio"]
-        candidates = [c for c in candidates if c in cols and c not in (low, high)]
-        candidates = [c for c in candidates if not c.endswith(("ci_low", "ci_high"))]
-        if candidates and candidates[0] not in merged:
-            merged[candidates[0]] = (low, high)
-    return merged
+# how a number reads is decided once, in recenter.display (the .md tables use it too)
+fmt = display.fmt
+fmt_p = display.fmt_p
+fmt_ci = display.fmt_ci
+label = display.label
 
 
 def table(
@@ -130,40 +64,16 @@ def table(
     max_rows: int | None = None,
     drop: Sequence[str] = ("data_kind",),
 ) -> None:
-    """Display ``frame`` as a readable HTML table: every `<x>` with `<x>_ci_low`/`<x>_ci_high`
-    (or `ci_low`/`ci_high` beside `estimate`/`value`) shown as "x [low, high]", p-value columns
-    as "< 0.001", `*_text` twins dropped, labels in words. All rows unless ``max_rows``."""
-    frame = frame.drop([c for c in drop if c in frame.columns])
-    frame = frame.drop([c for c in frame.columns if c.endswith("_text")])
-    cols = list(frame.columns)
-    merged = _interval_columns(list(frame.columns))
-    cols = list(frame.columns)
-    hidden = {x for pair in merged.values() for x in pair}
-    shown = [c for c in cols if c not in hidden]
-    rows = frame.rows(named=True)
-    total = len(rows)
-    if max_rows is not None:
-        rows = rows[:max_rows]
-    out = [_STYLE, '<div class="audit-wrap"><table class="audit-table">']
-    if caption:
-        out.append(f"<caption style='text-align:left'>{html.escape(caption)}</caption>")
-    head = []
-    for c in shown:
-        name = label(c) + (" [interval]" if c in merged else "")
-        kind = "text" if frame.schema[c] == pl.String else "num"
-        head.append(f'<th class="{kind}">{html.escape(name)}</th>')
-    out.append("<tr>" + "".join(head) + "</tr>")
-    for r in rows:
-        cells = []
-        for c in shown:
-            text = _cell(c, r, merged, digits)
-            kind = "text" if frame.schema[c] == pl.String else "num"
-            cells.append(f'<td class="{kind}">{html.escape(text)}</td>')
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table></div>")
+    """Display ``frame`` as a readable table (great-tables, recenter.display's reader view):
+    every `<x>` with `<x>_ci_low`/`<x>_ci_high` (or `ci_low`/`ci_high` beside `estimate`/
+    `value`) shown as "x [low, high]", p-value columns as "< 0.001", `*_text` twins dropped,
+    labels in words. Every row and every other column unless ``max_rows``."""
+    total = frame.height
+    shown = frame if max_rows is None else frame.head(max_rows)
+    rendered = display.html_table(shown, digits=digits, caption=caption, drop=drop)
     if max_rows is not None and total > max_rows:
-        out.append(f"<p><i>first {max_rows} of {total:,} rows</i></p>")
-    _html("".join(out))
+        rendered += f"<p><i>first {max_rows} of {total:,} rows</i></p>"
+    _html(rendered)
 
 
 # ---- inputs ---------------------------------------------------------------------------------

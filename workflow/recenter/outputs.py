@@ -31,6 +31,7 @@ __all__ = [
     "save_chart",
     "set_aside_results",
     "write_table",
+    "write_table_page",
 ]
 
 BANNERS = {
@@ -57,6 +58,9 @@ def _fmt(value: object) -> str:
 
 
 def markdown_table(df: pl.DataFrame) -> str:
+    """Every column and every value of ``df`` as it is (floats at 3 decimals): for the text
+    tables of the ledger and the provenance page. Result tables use :func:`write_table`, whose
+    page shows the reader view (recenter.display)."""
     head = "| " + " | ".join(df.columns) + " |"
     rule = "|" + "|".join("---" for _ in df.columns) + "|"
     rows = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in df.iter_rows()]
@@ -72,17 +76,72 @@ def write_table(
     data_kind: str,
     notes: str = "",
 ) -> None:
-    """Write ``df`` as CSV (with a leading ``data_kind`` column) and as a Markdown page."""
+    """Write ``df`` as CSV (with a leading ``data_kind`` column; every column, 6 decimals) and
+    as a Markdown page showing its compact reader view (recenter.display: intervals in one
+    cell, p-values as "< 0.001", labels in words, what only an auditor reads left to the CSV)."""
     import polars as pl
+
+    from recenter import display
 
     text = banner(data_kind)
     out = df.with_columns(pl.lit(data_kind).alias("data_kind")).select(["data_kind", *df.columns])
     atomic_write(csv_path, lambda p: out.write_csv(p, float_precision=6))
     if md_path is not None:
-        page = f"# {title}\n\n> **{text}**\n\n{markdown_table(df)}\n"
+        name = Path(csv_path).stem
+        page = f"# {title}\n\n> **{text}**\n\n{display.markdown(df, table=name)}\n"
+        page += f"\n{_csv_line(df, name)}\n"
         if notes:
             page += f"\n{notes.strip()}\n"
         atomic_write_text(md_path, page)
+
+
+def _csv_line(df: pl.DataFrame, name: str) -> str:
+    from recenter import display
+
+    left = display.dropped_columns(df, table=name, compact=True)
+    left = [c for c in left if df[c].null_count() < df.height]  # an empty column is no news
+    also = f", also {', '.join(f'`{c}`' for c in left)}" if left else ""
+    return f"*A compact view: `{name}.csv` has every column at full precision{also}.*"
+
+
+def read_table_page(md_path: str | os.PathLike) -> tuple[str, str, str]:
+    """The title, banner and notes of a page :func:`write_table` wrote (the table and the
+    line on the CSV left out), for the table's HTML page (:func:`write_table_page`)."""
+    lines = Path(md_path).read_text(encoding="utf-8").split("\n")
+    title = lines[0].removeprefix("# ").strip()
+    banner_line = next((ln for ln in lines if ln.startswith("> **")), "")
+    banner_text = banner_line.removeprefix("> **").removesuffix("**").strip()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("|")), len(lines))
+    rest = lines[start:]
+    while rest and rest[0].startswith("|"):
+        rest = rest[1:]
+    body = "\n".join(rest).strip()
+    if body.startswith("*A compact view:"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+    return title, banner_text, body.strip()
+
+
+def write_table_page(
+    csv_path: str | os.PathLike, md_path: str | os.PathLike, html_path: str | os.PathLike
+) -> None:
+    """The HTML page of a result table (rule table_page, for the report): the reader view of
+    the CSV under the title, banner and notes of its Markdown page."""
+    import polars as pl
+
+    from recenter import display
+
+    frame = pl.read_csv(csv_path, infer_schema_length=None)
+    kinds = frame["data_kind"].unique().to_list() if "data_kind" in frame.columns else []
+    title, banner_text, notes = read_table_page(md_path)
+    page = display.page_html(
+        frame.drop("data_kind", strict=False),
+        table=Path(csv_path).stem,
+        title=title,
+        banner=banner_text,
+        notes=notes,
+        real=kinds == ["real"],
+    )
+    atomic_write_text(html_path, page)
 
 
 def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: str) -> None:

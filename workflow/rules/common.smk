@@ -46,8 +46,11 @@ def results_dir(study):
 
 
 def table_paths(study, name):
-    """results/<study>/tables/<name>.csv and .md: every table is written in both forms."""
-    return [f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md")]
+    """results/<study>/tables/<name>.csv and .md: every table is written in both forms; and
+    its HTML page for the report (rule table_page, tables.smk)."""
+    return [
+        f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md", "html")
+    ]
 
 
 def figure_paths(study, name):
