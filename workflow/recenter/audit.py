@@ -175,6 +175,7 @@ def histogram(
     """A small SVG histogram of bootstrap replicates, the estimate (black) and the workflow's
     interval (red dashed) marked, our percentile interval (blue dotted); deterministic bytes."""
     values = np.asarray(values, dtype=float)
+    estimate = float("nan") if estimate is None else float(estimate)  # an undefined estimate
     width, height, pad = 460, 150, 28
     if values.size == 0:
         md(f"*{title}: no finite replicate ({dropped} dropped).*")
