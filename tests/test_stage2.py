@@ -179,11 +179,10 @@ def test_kappa_matrix_and_groups_match_sklearn(loaded):
     assert groups[("humans", "Krip")]["ci_low"] <= ref <= groups[("humans", "Krip")]["ci_high"]
 
 
-def test_alpha_group_with_one_rater_is_na_with_reason(loaded):
-    *_, lm, _ = loaded
-    h = lm.kinds.index("human")
-    l1 = lm.kinds.index("llm")
-    one_llm = data.LabelMatrix(
+def _first_human_and_llm(lm: data.LabelMatrix) -> data.LabelMatrix:
+    """The label matrix of only the first human and the first LLM rater."""
+    h, l1 = lm.kinds.index("human"), lm.kinds.index("llm")
+    return data.LabelMatrix(
         lm.item_ids,
         lm.clusters,
         lm.cluster_keys,
@@ -191,6 +190,11 @@ def test_alpha_group_with_one_rater_is_na_with_reason(loaded):
         ["human", "llm"],
         lm.labels[:, [h, l1]],
     )
+
+
+def test_alpha_group_with_one_rater_is_na_with_reason(loaded):
+    *_, lm, _ = loaded
+    one_llm = _first_human_and_llm(lm)
     res = agreement.kappa_analysis(one_llm, BOOT)
     rows = {r["group"]: r for r in res.groups.iter_rows(named=True)}
     assert rows["llms"]["estimate"] is None and "2 raters" in rows["llms"]["note"]
@@ -223,14 +227,7 @@ def test_one_human_rater_is_listed_once_as_the_consensus(loaded):
     vote is that rater: the rates table lists it once, as the consensus row, and says so."""
     _, votes, _, lm, _ = loaded
     h, l1 = lm.kinds.index("human"), lm.kinds.index("llm")
-    one = data.LabelMatrix(
-        lm.item_ids,
-        lm.clusters,
-        lm.cluster_keys,
-        [lm.raters[h], lm.raters[l1]],
-        ["human", "llm"],
-        lm.labels[:, [h, l1]],
-    )
+    one = _first_human_and_llm(lm)
     res = agreement.relevance_rates(one, one.labels[:, 0].copy(), BOOT)
     rows = {r["rater"]: r for r in res.table.iter_rows(named=True)}
     assert set(rows) == {lm.raters[l1], data.CONSENSUS}
