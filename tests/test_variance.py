@@ -21,7 +21,7 @@ import pytest
 from recenter.simulate import design, model
 from recenter.simulate.calibrated import PARAMS
 from recenter.simulate.generate import simulate
-from recenter.stats import variance
+from recenter.stats import moments, variance
 
 
 def _brute_force(y, ann, top, a, b, unit):
@@ -67,13 +67,74 @@ def test_moment_estimator_equals_a_hand_computation():
                     rows.append((f"u{u}", f"u{u}a{a}", f"u{u}p{p}", f"u{u}a{a}p{p}", f"h{h}"))
     top, a, b, unit, ann = (np.array(c) for c in zip(*rows, strict=True))
     y = rng.integers(0, 2, size=len(rows)).astype(float)
-    got = variance.moment_components(
+    got = moments.moment_components(
         y, {"annotator": ann}, top, {"attribute": a, "pair": b}, unit, "user", "item"
     ).variance
     want = _brute_force(y, ann, top, a, b, unit)
     assert got.keys() == want.keys()
     for k in want:
         assert got[k] == pytest.approx(want[k], abs=1e-12), k
+
+
+def _resampled_rows_reference(y, fixed, top, levels, unit, replicates, seed):
+    """The bootstrap done the slow way: draw the groups (one ``rng.integers`` call per
+    replicate), copy their rows, give every copy its own level ids, and run the direct
+    estimator on the copied rows."""
+    groups = np.unique(top)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(replicates):
+        draw = rng.integers(len(groups), size=len(groups))
+        take = np.concatenate([np.flatnonzero(top == groups[d]) for d in draw])
+        copy = np.concatenate([np.full((top == groups[d]).sum(), i) for i, d in enumerate(draw)])
+
+        def tag(v, take=take, copy=copy):
+            return np.char.add(np.char.add(copy.astype(str), "/"), v[take].astype(str))
+
+        c = moments.moment_components(
+            y[take],
+            {k: v[take] for k, v in fixed.items()},
+            copy,
+            {k: tag(v) for k, v in levels.items()},
+            tag(unit),
+            "top",
+            "unit",
+        )
+        out.append(c.variance)
+    return out
+
+
+@pytest.mark.parametrize("design_", ["stage2", "stage3"])
+def test_bootstrap_replicates_equal_the_estimator_on_resampled_rows(design_):
+    """The per-group-sums bootstrap against the estimator run on the copied rows of each
+    resample: crossed levels with one fixed factor (Stage 2), one nested level with two fixed
+    factors (Stage 3); an annotator who rated only some groups, so some resamples lack them;
+    groups of unequal size."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for g in range(9):
+        for a in range(2 + g % 3):
+            for p in range(2):
+                for h in range(3 if g % 4 else 2):  # annotator h2 absent from groups 0, 4, 8
+                    gen = f"gen{(a + p) % 3}"
+                    rows.append((f"g{g}", f"g{g}a{a}", f"g{g}p{p}", f"g{g}a{a}p{p}", f"h{h}", gen))
+    top, a, p, unit, ann, gen = (np.array(c) for c in zip(*rows, strict=True))
+    if design_ == "stage2":
+        y = rng.integers(0, 2, size=top.size).astype(float)
+        fixed, levels = {"annotator": ann}, {"attribute": a, "pair": p}
+    else:
+        y = rng.integers(1, 6, size=top.size).astype(float)
+        fixed, levels = {"generator": gen, "annotator": ann}, {"item": p}
+    boot = moments.bootstrap_moments(
+        y, fixed, top, levels, unit, "top", "unit", replicates=40, seed=3
+    )
+    want = _resampled_rows_reference(y, fixed, top, levels, unit, 40, seed=3)
+    assert boot.n_dropped == sum(not np.all(np.isfinite(list(w.values()))) for w in want)
+    kept = [w for w in want if np.all(np.isfinite(list(w.values())))]
+    assert len(kept) >= 30
+    for k in boot.estimate.variance:
+        np.testing.assert_allclose(boot.replicates[k], [w[k] for w in kept], rtol=0, atol=1e-10)
+        assert np.std(boot.replicates[k]) > 0, k  # the replicates vary: not one value repeated
 
 
 def _read(path: Path) -> list[dict]:
@@ -113,7 +174,7 @@ def test_reml_and_moments_agree_and_recover_the_stage3_truth(scale4):
         long["rating"], long["pair"], {"item": long["item"], "unit": long["unit"]}, fixed, "pair"
     )
     assert reml.converged
-    boot = variance.bootstrap_moments(
+    boot = moments.bootstrap_moments(
         long["rating"],
         fixed,
         long["pair"],
@@ -178,7 +239,7 @@ def test_stage2_moments_recover_the_model_truth():
                     vote = rp["lambda"] * z - rp["t"] + rng.standard_normal() > 0
                     rows.append((u, u * 25 + a, u * 4 + q, (u * 25 + a) * 4 + q, h, float(vote)))
     user, attr, pair, item, ann, y = (np.array(c) for c in zip(*rows, strict=True))
-    boot = variance.bootstrap_moments(
+    boot = moments.bootstrap_moments(
         y.astype(float),
         {"annotator": ann},
         user,
@@ -252,3 +313,20 @@ def test_a_singular_hessian_leaves_the_estimates_as_the_optimiser_found_them(mon
         _plain_statsmodels_fit(y, g, item)
     got = variance.nested_components(y, g, {"item": item}, {}, "group", annotator=None)
     assert got.variance == want.variance
+
+
+def test_refits_in_worker_processes_give_the_same_replicates_as_in_one():
+    """The REML bootstrap draws every resample before refitting, so splitting the refits over
+    processes changes nothing (the rule runs them in its threads)."""
+    y, g, item = _nested_data(seed=8)
+    runs = [
+        variance.bootstrap_components(
+            y, g, {"item": item}, {}, "group", replicates=6, seed=2, workers=w
+        )
+        for w in (1, 2)
+    ]
+    assert runs[0].n_dropped == runs[1].n_dropped
+    for k in runs[0].replicates:
+        assert runs[0].replicates[k].size == 6 - runs[0].n_dropped
+        np.testing.assert_array_equal(runs[0].replicates[k], runs[1].replicates[k])
+        assert np.ptp(runs[0].replicates[k]) > 0, k  # resamples differ from each other

@@ -292,7 +292,8 @@ rule stage3_variance_components:
         "benchmarks/{study}/stage3_variance_components.tsv"
     conda:
         "../envs/recenter.yaml"
-    threads: 1
+    # the REML refits run in this many processes (Snakemake lowers it to --cores)
+    threads: 4
     resources:
         mem_mb=job_memory_mb(500, 1.5),
         runtime=job_runtime_min(5, 0.05),

@@ -16,4 +16,5 @@ job_function(snakemake.params.job)(
     replicates=int(snakemake.params.replicates),
     seed=int(snakemake.params.bootstrap["seed"]),
     confidence=float(snakemake.params.bootstrap["confidence"]),
+    threads=int(snakemake.threads),
 )

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from recenter.stage2 import data
-from recenter.stats import variance
+from recenter.stats import moments, variance
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def long_votes(items: pl.DataFrame, votes: pl.DataFrame) -> dict[str, np.ndarray
 def components(
     long: dict[str, np.ndarray], replicates: int, seed: int, confidence: float
 ) -> pl.DataFrame:
-    boot = variance.bootstrap_moments(
+    boot = moments.bootstrap_moments(
         long["vote"],
         {"annotator": long["annotator"]},
         long["user"],
@@ -73,8 +73,11 @@ def components(
     return pl.DataFrame(variance.components_table(boot, confidence, counts, LEVELS))
 
 
-def variance_job(db: str, csv: str, md: str, replicates: int, seed: int, confidence: float):
-    """stage2_variance_components from the study database."""
+def variance_job(
+    db: str, csv: str, md: str, replicates: int, seed: int, confidence: float, threads: int = 1
+):
+    """stage2_variance_components from the study database (one thread whatever ``threads``:
+    all replicates are one matrix product, ``recenter.stats.moments``)."""
     from recenter.outputs import write_table
 
     with data.connect(db) as con:

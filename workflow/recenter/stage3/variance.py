@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from recenter.stage3 import data
-from recenter.stats import variance
+from recenter.stats import moments, variance
 from recenter.stats.bootstrap import none_if_nan
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,11 @@ def long_ratings(units: data.Units, annotators: list[str], h: np.ndarray) -> dic
 
 
 def components(
-    long: dict[str, np.ndarray], replicates: int, seed: int, confidence: float
+    long: dict[str, np.ndarray], replicates: int, seed: int, confidence: float, workers: int = 1
 ) -> pl.DataFrame:
     """The table: one row per component with REML variance and share, their bootstrap
-    intervals, the moment estimate, level counts and kept / dropped replicates."""
+    intervals, the moment estimate, level counts and kept / dropped replicates. The REML
+    refits run in ``workers`` processes (the same table for any number)."""
     fixed = {"generator": long["generator"], "annotator": long["annotator"]}
     if len(np.unique(long["generator"])) < 2:
         fixed = {"annotator": long["annotator"]}
@@ -67,8 +68,9 @@ def components(
         replicates=replicates,
         seed=seed,
         progress=log.info,
+        workers=workers,
     )
-    mom = variance.moment_components(
+    mom = moments.moment_components(
         long["rating"], fixed, long["pair"], {"item": long["item"]}, long["unit"], "pair", "unit"
     )
     counts = {k: len(np.unique(long[k])) for k in ("pair", "item", "unit", "annotator")}
@@ -103,8 +105,10 @@ def notes(replicates: int, seed: int, confidence: float, n_dropped: int, n_pairs
     return text
 
 
-def variance_job(db: str, csv: str, md: str, replicates: int, seed: int, confidence: float):
-    """stage3_variance_components from the study database."""
+def variance_job(
+    db: str, csv: str, md: str, replicates: int, seed: int, confidence: float, threads: int = 1
+):
+    """stage3_variance_components from the study database; ``threads`` processes refit."""
     from recenter.outputs import write_table
 
     with data.connect(db) as con:
@@ -114,7 +118,7 @@ def variance_job(db: str, csv: str, md: str, replicates: int, seed: int, confide
     long = long_ratings(units, annotators, h)
     if long["rating"].size == 0:
         raise ValueError(f"{db}: no human rating (response_ratings is empty)")
-    table = components(long, replicates, seed, confidence)
+    table = components(long, replicates, seed, confidence, workers=threads)
     n_dropped = int(table["n_dropped"][0])
     write_table(
         table,

@@ -170,38 +170,99 @@ def bootstrap_components(
     replicates: int,
     seed: int,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> BootstrapComponents:
-    """``nested_components`` and its cluster-bootstrap replicates over the top-level groups."""
+    """``nested_components`` and its cluster-bootstrap replicates over the top-level groups.
+
+    All resamples are drawn first (one ``rng.integers`` call per replicate), then refitted by
+    ``workers`` processes; each refit depends only on its resample, so the result is the same
+    for any number of workers."""
     y = np.asarray(y, dtype=float)
     top = np.asarray(top).astype(str)
     est = nested_components(y, top, nested, fixed, top_name)
     keys = np.unique(top)
-    rows_of = {k: np.flatnonzero(top == k) for k in keys}
     rng = np.random.default_rng(seed)
+    draws = [rng.integers(len(keys), size=len(keys)) for _ in range(replicates)]
+    problem = _Refit(
+        y,
+        [np.flatnonzero(top == k) for k in keys],
+        {k: np.asarray(v) for k, v in nested.items()},
+        {k: np.asarray(v) for k, v in fixed.items()},
+        top_name,
+        est.start,
+    )
 
-    def refits() -> Iterator[Components | None]:
-        for b in range(replicates):
-            draw = rng.integers(len(keys), size=len(keys))
-            take = np.concatenate([rows_of[keys[d]] for d in draw])
-            # a group drawn twice becomes two groups: prefix every level id with the draw number
-            tag = np.concatenate([np.full(len(rows_of[keys[d]]), i) for i, d in enumerate(draw)])
-            try:
-                c = nested_components(
-                    y[take],
-                    tag,
-                    {k: v[take] for k, v in nested.items()},
-                    {k: np.asarray(v)[take] for k, v in fixed.items()},
-                    top_name,
-                    start=est.start,
-                )
-            except (np.linalg.LinAlgError, ValueError):
-                yield None
-                continue
-            yield c if c.converged else None
-            if progress and _usable(c) and (b + 1) % max(1, replicates // 10) == 0:
+    def report(fits: Iterator[Components | None]) -> Iterator[Components | None]:
+        for b, c in enumerate(fits):
+            if progress and (b + 1) % max(1, replicates // 10) == 0:
                 progress(f"variance components: {b + 1}/{replicates} replicates")
+            yield c
 
-    return _collect(est, refits(), replicates)
+    if workers <= 1 or replicates < 2:
+        return _collect(est, report(problem(d) for d in draws), replicates)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED  # the forked workers inherit the arrays, not a pickle
+    _FORKED = problem
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            min(workers, replicates), mp_context=ctx, initializer=_one_blas_thread
+        ) as pool:
+            chunk = max(1, replicates // (4 * workers))
+            fits = pool.map(_forked_refit, draws, chunksize=chunk)
+            return _collect(est, report(fits), replicates)
+    finally:
+        _FORKED = None
+
+
+def _one_blas_thread() -> None:
+    """Each worker is one core: BLAS threads on top of the workers would oversubscribe."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    global _LIMITS  # kept for the worker's lifetime
+    _LIMITS = threadpool_limits(1)
+
+
+_LIMITS: Any = None
+
+
+def _forked_refit(draw: np.ndarray) -> Components | None:
+    assert _FORKED is not None, "bootstrap_components sets the problem before forking"
+    return _FORKED(draw)
+
+
+@dataclass(frozen=True)
+class _Refit:
+    """One replicate's refit: the rows of the drawn groups, a group drawn twice made two groups
+    (every row of the i-th draw is tagged i), started from the full-sample estimate."""
+
+    y: np.ndarray
+    rows_of: list[np.ndarray]
+    nested: dict[str, np.ndarray]
+    fixed: dict[str, np.ndarray]
+    top_name: str
+    start: np.ndarray | None
+
+    def __call__(self, draw: np.ndarray) -> Components | None:
+        take = np.concatenate([self.rows_of[d] for d in draw])
+        tag = np.concatenate([np.full(len(self.rows_of[d]), i) for i, d in enumerate(draw)])
+        try:
+            c = nested_components(
+                self.y[take],
+                tag,
+                {k: v[take] for k, v in self.nested.items()},
+                {k: v[take] for k, v in self.fixed.items()},
+                self.top_name,
+                start=self.start,
+            )
+        except (np.linalg.LinAlgError, ValueError):
+            return None
+        return c if c.converged else None
+
+
+_FORKED: _Refit | None = None
 
 
 def _usable(c: Components | None) -> bool:
@@ -231,124 +292,6 @@ def _collect(
         n_replicates=replicates,
         n_dropped=dropped,
     )
-
-
-# ---- moment (ANOVA-type) estimator -------------------------------------------------------------
-def _pair_sum(r: np.ndarray, codes: np.ndarray) -> tuple[float, float]:
-    """(sum of r_i r_j, number of pairs) over ordered pairs i != j of rows sharing a code."""
-    s = np.bincount(codes, weights=r)
-    q = np.bincount(codes, weights=r * r)
-    n = np.bincount(codes).astype(float)
-    return float((s**2 - q).sum()), float((n**2 - n).sum())
-
-
-def _ratio(t: tuple[float, float]) -> float:
-    return t[0] / t[1] if t[1] > 0 else float("nan")
-
-
-def moment_components(
-    y: ArrayLike,
-    fixed: dict[str, np.ndarray],
-    top: np.ndarray,
-    levels: dict[str, np.ndarray],
-    unit: np.ndarray,
-    top_name: str,
-    unit_name: str,
-    annotator: str | None = "annotator",
-) -> Components:
-    """Moment estimator of the variance components on the scale of ``y`` (for binary ``y``:
-    the linear probability scale).
-
-    Rows are centred by the cell means of the fixed factors (e.g. annotator); a level's
-    component is the mean product of centred rows that share that level and nothing below it,
-    net of the levels above (the covariance definition of ``recenter.simulate.model``):
-    ``top`` (independent groups) > one or two ``levels`` nested in top, crossed with each other
-    when there are two (Stage 2: attribute x pair within a user) > ``unit`` (the rows of a unit
-    share every level: ratings of one item by different annotators) > residual. Level codes
-    must be globally unique (an attribute id belongs to one user). The annotator component is
-    the variance (ddof 1) of the annotators' mean ``y``.
-    """
-    y = np.asarray(y, dtype=float)
-    cell = np.zeros(y.size, dtype=np.int64)
-    for values in fixed.values():
-        codes = _codes(values)
-        cell = cell * (codes.max() + 1) + codes
-    cell = _codes(cell)
-    means = np.bincount(cell, weights=y) / np.bincount(cell)
-    r = y - means[cell]
-    t_top = _pair_sum(r, _codes(top))
-    t_unit = _pair_sum(r, _codes(unit))
-    names = list(levels)
-    t_lev = [_pair_sum(r, _codes(levels[k])) for k in names]
-    variance: dict[str, float] = {}
-    if len(names) == 1:
-        c_top = _ratio((t_top[0] - t_lev[0][0], t_top[1] - t_lev[0][1]))
-        c_a = _ratio((t_lev[0][0] - t_unit[0], t_lev[0][1] - t_unit[1]))
-        c_unit = _ratio(t_unit)
-        variance[top_name] = c_top
-        variance[names[0]] = c_a - c_top
-        variance[unit_name] = c_unit - c_a
-    elif len(names) == 2:
-        (ta, na), (tb, nb) = t_lev
-        c_top = _ratio((t_top[0] - ta - tb + t_unit[0], t_top[1] - na - nb + t_unit[1]))
-        c_a = _ratio((ta - t_unit[0], na - t_unit[1]))
-        c_b = _ratio((tb - t_unit[0], nb - t_unit[1]))
-        c_unit = _ratio(t_unit)
-        variance[top_name] = c_top
-        variance[names[0]] = c_a - c_top
-        variance[names[1]] = c_b - c_top
-        variance[unit_name] = c_unit - c_a - c_b + c_top
-    else:
-        raise ValueError("moment_components takes one or two levels between top and unit")
-    if annotator is not None and annotator in fixed:
-        codes = _codes(fixed[annotator])
-        ann_means = np.bincount(codes, weights=y) / np.bincount(codes)
-        variance["annotator"] = float(np.var(ann_means, ddof=1)) if ann_means.size > 1 else 0.0
-    variance["residual"] = float(np.mean(r**2)) - c_unit
-    return Components(variance=variance, converged=True, n=int(y.size))
-
-
-def bootstrap_moments(
-    y: ArrayLike,
-    fixed: dict[str, np.ndarray],
-    top: np.ndarray,
-    levels: dict[str, np.ndarray],
-    unit: np.ndarray,
-    top_name: str,
-    unit_name: str,
-    *,
-    replicates: int,
-    seed: int,
-) -> BootstrapComponents:
-    """``moment_components`` and its cluster-bootstrap replicates over the ``top`` groups (a
-    group drawn twice enters as two groups: every level code is made unique per draw)."""
-    y = np.asarray(y, dtype=float)
-    est = moment_components(y, fixed, top, levels, unit, top_name, unit_name)
-    top_codes = _codes(top)
-    n_top = int(top_codes.max()) + 1
-    order = np.argsort(top_codes, kind="stable")
-    starts = np.r_[0, np.cumsum(np.bincount(top_codes, minlength=n_top))]
-    lev_codes = {k: _codes(v) for k, v in levels.items()}
-    unit_codes = _codes(unit)
-    fixed_codes = {k: _codes(v) for k, v in fixed.items()}
-    rng = np.random.default_rng(seed)
-
-    def refits() -> Iterator[Components]:
-        for _ in range(replicates):
-            draw = rng.integers(n_top, size=n_top)
-            take = np.concatenate([order[starts[d] : starts[d + 1]] for d in draw])
-            tag = np.repeat(np.arange(n_top), starts[draw + 1] - starts[draw])
-            yield moment_components(
-                y[take],
-                {k: v[take] for k, v in fixed_codes.items()},
-                tag,
-                {k: tag * (v.max() + 1) + v[take] for k, v in lev_codes.items()},
-                tag * (unit_codes.max() + 1) + unit_codes[take],
-                top_name,
-                unit_name,
-            )
-
-    return _collect(est, refits(), replicates)
 
 
 def components_table(
