@@ -260,6 +260,9 @@ def run_stage3(study: Stage3Study, boot) -> tuple[dict, dict]:
     cov["tab6.mean_rating"] = _covers(
         row["mean_ci_low"], row["mean_ci_high"], study.truth_judge_mean[0]
     )
+    cov["tab6.human_mean"] = _covers(
+        row["human_mean_ci_low"], row["human_mean_ci_high"], study.truth_human_mean
+    )
     cov["fig6.delta judge"] = _covers(gap["ci_low"], gap["ci_high"], 0.0)
 
     hmean = analysis._unit_mean(h)

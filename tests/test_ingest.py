@@ -533,3 +533,21 @@ def test_each_reference_row_refuses_a_dangling_id(ref, study: Path, tmp_path: Pa
             expected,
             err.lines(),
         )
+
+
+def test_existing_files_lists_every_jsonl_below_the_study_folder(tmp_path):
+    """The DAG's view of a study folder: data files at any depth, relative, '/'-separated and
+    sorted; other files and folders named like data files are not data files."""
+    from recenter import layout
+
+    for rel in ("users.jsonl", "models/judge/llm_judge/b.jsonl", "models/judge/llm_judge/a.jsonl"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}\n")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "folder.jsonl").mkdir()
+    assert layout.existing_files(tmp_path) == [
+        "models/judge/llm_judge/a.jsonl",
+        "models/judge/llm_judge/b.jsonl",
+        "users.jsonl",
+    ]
+    assert layout.existing_files(tmp_path / "absent") == []
