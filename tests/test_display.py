@@ -218,12 +218,24 @@ def test_a_gt_rendering_has_every_row_and_the_same_bytes_each_time() -> None:
     assert len(re.findall(r"<tr>", body)) == 120
     assert ">r119</td>" in body
     assert ">0.119 [0.109, 0.129]</td>" in body
+    # an interval and a short name never wrap inside their cell
+    kappa_cells = re.findall(r"<td ([^>]*)>0\.\d+ \[", body)
+    assert len(kappa_cells) == 120 and all("white-space: nowrap" in c for c in kappa_cells)
+    assert len(re.findall(r'<td style="white-space: nowrap;"[^>]*>r\d+<', body)) == 120
     assert ">κ [CI]</th>" in first
     # the table id depends on the content only (great-tables draws a random one otherwise)
     ids = set(re.findall(r'<div id="([^"]+)"', first))
     assert ids == {display.table_id(display.reader_view(frame), "Kappa")}
     other = display.html_table(frame.head(3), caption="Kappa")
     assert re.findall(r'<div id="([^"]+)"', other) != list(ids)
+
+
+def test_long_text_may_wrap_in_a_rendered_table() -> None:
+    long = "a reason that runs on for well over thirty characters"
+    frame = pl.DataFrame({"output": ["fig9"], "reason": [long], "kappa": [0.5]})
+    body = display.html_table(frame)
+    assert re.search(r'<td style="white-space: nowrap;"[^>]*>fig9<', body)
+    assert re.search(r"<td (?![^>]*nowrap)[^>]*>" + long + "<", body)
 
 
 def test_the_report_page_of_a_table(tmp_path) -> None:

@@ -425,6 +425,10 @@ def table_id(view: pl.DataFrame, caption: str | None = None) -> str:
     return "rt" + digest.hexdigest()[:12]
 
 
+#: Text cells up to this many characters are kept on one line in rendered tables.
+SHORT_TEXT = 30
+
+
 def gt_table(
     frame: pl.DataFrame,
     *,
@@ -443,6 +447,13 @@ def gt_table(
     gt = GT(view, id=table_id(view, caption), auto_align=False)
     numeric = [c.label for c in cols if c.numeric]
     text = [c.label for c in cols if not c.numeric]
+    # "0.39 [0.28, 0.49]" and short names ("claude-sonnet-4.6") stay on one line: a wrapped
+    # interval reads as two numbers; long text (notes, reasons) may wrap
+    whole = numeric + [c for c in text if (view[c].str.len_chars().max() or 0) <= SHORT_TEXT]
+    if whole:
+        from great_tables import loc, style
+
+        gt = gt.tab_style(style.text(whitespace="nowrap"), loc.body(columns=whole))
     if numeric:
         gt = gt.cols_align("right", columns=numeric)
     if text:
