@@ -204,11 +204,6 @@ TABLES: dict[str, Callable[[Study], Rows]] = {
 }
 
 
-def _rows(study: Study) -> dict[str, Rows]:
-    """Table name -> (columns, rows), in a fixed order."""
-    return {table: rows(study) for table, rows in TABLES.items()}
-
-
 def write_database(study: Study, db_path: str | os.PathLike) -> None:
     """Write the study's tables and views to ``db_path`` atomically."""
     atomic_write(db_path, lambda tmp: _fill_database(study, tmp), fresh=True, companions=[".wal"])
@@ -222,10 +217,14 @@ def _fill_database(study: Study, path: Path) -> None:
     con = duckdb.connect(str(path))
     try:
         con.execute(_sql("schema.sql"))
-        for table, (columns, rows) in _rows(study).items():
+        # one table's rows at a time (built, inserted, dropped): holding every table's rows
+        # at once doubled ingest's memory
+        for table, build_rows in TABLES.items():
+            columns, rows = build_rows(study)
             if not rows:
                 continue
             frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+            del rows
             cols = ", ".join(columns)
             con.register("incoming", frame.to_arrow())
             try:
