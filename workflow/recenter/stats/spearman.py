@@ -116,7 +116,8 @@ def _bootstrap_rhos(
     variable (the same object) share its ranks."""
     shared = {id(p.y) for p in pairs if sum(q.y is p.y for q in pairs) > 1}
     out: list[list[np.ndarray]] = [[] for _ in pairs]
-    for counts in resample_counts(n_clusters, replicates, seed):
+    for chunk in resample_counts(n_clusters, replicates, seed):
+        counts = g.as_counts(chunk)
         ry = {k: g.variable_ranks(counts, p.y) for p in pairs if (k := id(p.y)) in shared}
         for o, p in zip(out, pairs, strict=True):
             o.append(g.pair_rho_chunk(counts, p, ry.get(id(p.y))))
@@ -125,7 +126,7 @@ def _bootstrap_rhos(
 
 def _point(p: g.Pair, n_clusters: int) -> float:
     """rho on the sample itself (every cluster once)."""
-    return float(g.pair_rho(np.ones((1, n_clusters)), p)[0])
+    return float(g.pair_rho(np.ones((1, n_clusters), dtype=np.int64), p)[0])
 
 
 def _estimate(est: float, reps: np.ndarray, n: int, confidence: float) -> Estimate:
@@ -335,8 +336,8 @@ def _leave_one_out_counts(present: np.ndarray, n_clusters: int) -> Iterator[np.n
     chunks of rows."""
     for s in range(0, present.size, 256):
         rows = present[s : s + 256]
-        counts = np.ones((rows.size, n_clusters))
-        counts[np.arange(rows.size), rows] = 0.0
+        counts = np.ones((rows.size, n_clusters), dtype=np.int64)
+        counts[np.arange(rows.size), rows] = 0
         yield counts
 
 

@@ -20,6 +20,7 @@ the order of the three sums differs from the per-unit computation (a few ulps).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +29,10 @@ import scipy.sparse as sp
 #: stay in cache when the cells are the units of a continuous score (measured: one replicate
 #: per block is then fastest); a few dozen cells take a whole chunk of replicates at once
 _BLOCK = 1 << 15
+#: incidence matrices (clusters × groups or cells) up to this many entries are dense
+_DENSE = 1 << 21
+
+Incidence: TypeAlias = np.ndarray | sp.csr_array  # units of each cluster in each group or cell
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class Variable:
 
     codes: np.ndarray  # (units,) group of each unit, 0..G−1 in increasing value
     n_groups: int
-    by_cluster: sp.csr_array  # (clusters × G) units of cluster c with value group g
+    by_cluster: Incidence  # (clusters × G) units of cluster c with value group g
 
 
 def variable(values: np.ndarray, clusters: np.ndarray, n_clusters: int) -> Variable:
@@ -47,12 +52,17 @@ def variable(values: np.ndarray, clusters: np.ndarray, n_clusters: int) -> Varia
     return Variable(codes, int(uniq.size), _incidence(clusters, codes, n_clusters, uniq.size))
 
 
-def _incidence(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_array:
-    """(n_rows × n_cols) count of units with each (row, column); duplicates are summed."""
-    ones = np.ones(rows.size)
-    m = sp.csr_array((ones, (rows, cols)), shape=(n_rows, n_cols))
-    m.sum_duplicates()
-    return m
+def _incidence(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> Incidence:
+    """(n_rows × n_cols) count of units with each (row, column): a dense float array when it is
+    small (a BLAS product, exact for whole numbers below 2**53), else sparse int64."""
+    if n_rows * n_cols <= _DENSE:
+        m = np.zeros((n_rows, n_cols))
+        np.add.at(m, (rows, cols), 1.0)
+        return m
+    ones = np.ones(rows.size, dtype=np.int64)
+    sm = sp.csr_array((ones, (rows, cols)), shape=(n_rows, n_cols))
+    sm.sum_duplicates()
+    return cast(Incidence, sm)
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class Cells:
 
     gx: np.ndarray  # (K,) x group of each cell
     gy: np.ndarray  # (K,) y group of each cell
-    by_cluster: sp.csr_array  # (clusters × K) units of cluster c in cell k
+    by_cluster: Incidence  # (clusters × K) units of cluster c in cell k
 
 
 def cells(x: Variable, y: Variable, clusters: np.ndarray, n_clusters: int) -> Cells:
@@ -73,9 +83,24 @@ def cells(x: Variable, y: Variable, clusters: np.ndarray, n_clusters: int) -> Ce
     return Cells(uniq // y.n_groups, uniq % y.n_groups, m)
 
 
-def weights_of(counts: np.ndarray, by_cluster: sp.csr_array) -> np.ndarray:
-    """(b × groups) weight of each group (or cell) in each replicate: ``counts @ by_cluster``."""
-    return np.ascontiguousarray(np.asarray(counts @ by_cluster, dtype=float))
+def as_counts(counts: np.ndarray) -> np.ndarray:
+    """Draw counts as int64 when they are whole numbers (bootstrap and jackknife weights): the
+    weights of groups and cells, and their cumulative sums, are then integer arithmetic (exact,
+    and a cumulative sum of int64 is several times faster than of float64)."""
+    if np.issubdtype(np.asarray(counts).dtype, np.integer):
+        return np.asarray(counts, dtype=np.int64)
+    c = np.asarray(counts, dtype=float)
+    whole = bool(np.all(np.abs(c) < 2.0**31) and np.all(c == np.round(c)))
+    return c.astype(np.int64) if whole else c
+
+
+def weights_of(counts: np.ndarray, by_cluster: Incidence) -> np.ndarray:
+    """(b × groups) weight of each group (or cell) in each replicate: ``counts @ by_cluster``
+    (int64 for int64 counts)."""
+    if isinstance(by_cluster, np.ndarray):
+        w: np.ndarray = counts.astype(float) @ by_cluster
+        return w.astype(np.int64) if np.issubdtype(counts.dtype, np.integer) else w
+    return np.ascontiguousarray(np.asarray(counts @ by_cluster))
 
 
 def blocks(counts: np.ndarray, width: int) -> list[slice]:
@@ -100,9 +125,10 @@ def ranks(w: np.ndarray) -> Ranks:
     increasing value): a value's rank is W(< v) + (W(= v) + 1)/2, the average rank of its
     copies in the expanded sample; the mean rank of the N copies is (N + 1)/2."""
     cum = np.cumsum(w, axis=1)
-    mid = (cum - w) + (w + 1.0) / 2.0
-    n = cum[:, -1:] if w.shape[1] else np.zeros((w.shape[0], 1))
-    d = mid - (n + 1.0) / 2.0
+    n = cum[:, -1:] if w.shape[1] else np.zeros((w.shape[0], 1), dtype=w.dtype)
+    # mid-rank − mean rank = (cum − w) + (w + 1)/2 − (n + 1)/2 = cum − (w + n)/2; every term is
+    # a multiple of 1/2 below 2**52 for integer weights, so this is exact
+    d = cum - 0.5 * (w + n)
     return Ranks(d, np.einsum("bg,bg->b", w * d, d))
 
 
@@ -114,50 +140,70 @@ def correlation(cov: np.ndarray, rx: Ranks, ry: Ranks) -> np.ndarray:
     return np.where((rx.ss > 0) & (ry.ss > 0), r, np.nan)
 
 
+Index = np.ndarray | slice  # a gather, or slice(None) when it would be the identity
+
+
 @dataclass(frozen=True)
 class Pair:
     """Two variables on the same units and their cells, ready for any number of replicates.
-    ``x_cell`` (``y_cell``): the cell of each group when every group is a single cell (a
-    continuous variable), so that its weights are read off the cells' weights."""
+    ``x_at``/``y_at``: the group of each cell; ``x_cell``/``y_cell``: the cell of each group
+    when every group is a single cell (a continuous variable, whose group weights are then read
+    off the cells' weights), else None."""
 
     x: Variable
     y: Variable
     cells: Cells
-    x_cell: np.ndarray | None
-    y_cell: np.ndarray | None
+    x_at: Index
+    y_at: Index
+    x_cell: Index | None
+    y_cell: Index | None
 
 
-def _cell_of_group(g: np.ndarray, n_groups: int) -> np.ndarray | None:
+def _index(i: np.ndarray) -> Index:
+    return slice(None) if np.array_equal(i, np.arange(i.size)) else i
+
+
+def _cell_of_group(g: np.ndarray, n_groups: int) -> Index | None:
     if g.size != n_groups:
         return None
     out = np.empty(n_groups, dtype=np.int64)
     out[g] = np.arange(g.size)
-    return out
+    return _index(out)
 
 
 def pair(x: Variable, y: Variable, clusters: np.ndarray, n_clusters: int) -> Pair:
     """Prepare two variables of the same units (in the order of ``clusters``)."""
     c = cells(x, y, clusters, n_clusters)
-    return Pair(x, y, c, _cell_of_group(c.gx, x.n_groups), _cell_of_group(c.gy, y.n_groups))
+    return Pair(
+        x,
+        y,
+        c,
+        _index(c.gx),
+        _index(c.gy),
+        _cell_of_group(c.gx, x.n_groups),
+        _cell_of_group(c.gy, y.n_groups),
+    )
 
 
-def _side(counts: np.ndarray, v: Variable, wc: np.ndarray, cell: np.ndarray | None) -> Ranks:
+def _side(counts: np.ndarray, v: Variable, wc: np.ndarray, cell: Index | None) -> Ranks:
     return ranks(weights_of(counts, v.by_cluster) if cell is None else wc[:, cell])
 
 
 def pair_rho(counts: np.ndarray, p: Pair, ry: Ranks | None = None) -> np.ndarray:
-    """(b,) Spearman's rho of the pair in replicates with cluster draw counts (b × clusters),
-    one block of rows; ``ry``: the y ranks of these rows when already known (a shared y)."""
+    """(b,) Spearman's rho of the pair in replicates with cluster draw counts (b × clusters,
+    ideally ``as_counts``), one block of rows; ``ry``: the y ranks of these rows when already
+    known (a shared y)."""
     wc = weights_of(counts, p.cells.by_cluster)
     rx = _side(counts, p.x, wc, p.x_cell)
     if ry is None:
         ry = _side(counts, p.y, wc, p.y_cell)
-    cov = np.einsum("bk,bk->b", wc * rx.centred[:, p.cells.gx], ry.centred[:, p.cells.gy])
+    cov = np.einsum("bk,bk->b", wc * rx.centred[:, p.x_at], ry.centred[:, p.y_at])
     return correlation(cov, rx, ry)
 
 
 def variable_ranks(counts: np.ndarray, v: Variable) -> Ranks:
     """Centred ranks of ``v`` in a chunk of replicates (to share between pairs with this y)."""
+    counts = as_counts(counts)
     parts = [ranks(weights_of(counts[s], v.by_cluster)) for s in blocks(counts, v.n_groups)]
     if not parts:
         return Ranks(np.empty((0, v.n_groups)), np.empty(0))
@@ -167,6 +213,7 @@ def variable_ranks(counts: np.ndarray, v: Variable) -> Ranks:
 def pair_rho_chunk(counts: np.ndarray, p: Pair, ry: Ranks | None = None) -> np.ndarray:
     """``pair_rho`` of a chunk of any number of replicates, block by block; ``ry``: the y ranks
     of the whole chunk when already known (``variable_ranks``)."""
+    counts = as_counts(counts)
     out = np.empty(counts.shape[0])
     for s in blocks(counts, p.cells.gx.size):
         out[s] = pair_rho(counts[s], p, None if ry is None else ry.rows(s))
