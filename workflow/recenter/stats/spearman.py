@@ -81,9 +81,7 @@ def _pair(x: np.ndarray, y: np.ndarray, clusters: np.ndarray, n_clusters: int) -
     keep = ~np.isnan(x) & ~np.isnan(y)
     if keep.sum() < 2:
         return None
-    cl = clusters[keep]
-    vx, vy = g.variable(x[keep], cl, n_clusters), g.variable(y[keep], cl, n_clusters)
-    return g.pair(vx, vy, cl, n_clusters)
+    return g.pair(g.variable(x[keep]), g.variable(y[keep]), clusters[keep], n_clusters)
 
 
 def spearman_weighted(x: ArrayLike, y: ArrayLike, weights: ArrayLike | None = None) -> np.ndarray:
@@ -112,21 +110,17 @@ def _bootstrap_rhos(
     pairs: Sequence[g.Pair], n_clusters: int, replicates: int, seed: int
 ) -> list[np.ndarray]:
     """Replicates of rho of every pair on the same resamples, drawn once (those of
-    ``recenter.stats.bootstrap.cluster_bootstrap`` with this seed); pairs with the same y
-    variable (the same object) share its ranks."""
-    shared = {id(p.y) for p in pairs if sum(q.y is p.y for q in pairs) > 1}
+    ``recenter.stats.bootstrap.cluster_bootstrap`` with this seed)."""
     out: list[list[np.ndarray]] = [[] for _ in pairs]
-    for chunk in resample_counts(n_clusters, replicates, seed):
-        counts = g.as_counts(chunk)
-        ry = {k: g.variable_ranks(counts, p.y) for p in pairs if (k := id(p.y)) in shared}
+    for counts in resample_counts(n_clusters, replicates, seed):
         for o, p in zip(out, pairs, strict=True):
-            o.append(g.pair_rho_chunk(counts, p, ry.get(id(p.y))))
+            o.append(g.pair_rho_chunk(counts, p, whole=True))
     return [np.concatenate(o) if o else np.empty(0) for o in out]
 
 
 def _point(p: g.Pair, n_clusters: int) -> float:
     """rho on the sample itself (every cluster once)."""
-    return float(g.pair_rho(np.ones((1, n_clusters), dtype=np.int64), p)[0])
+    return float(g.pair_rho(np.ones((1, n_clusters)), p, whole=True)[0])
 
 
 def _estimate(est: float, reps: np.ndarray, n: int, confidence: float) -> Estimate:
@@ -239,8 +233,8 @@ def _holdouts(
 ) -> list[list[_Holdout]]:
     """For each rater, its held-out humans with both rhos defined. The human side depends only
     on j and the units used (the exact selection mask), so raters with the same units share it
-    (pair, estimate and, in ``_bootstrap_rhos``, the ranks of the consensus)."""
-    human: dict[tuple[int, bytes], tuple[g.Pair, float]] = {}
+    (the grouping of the consensus, the pair, its estimate and its replicates)."""
+    human: dict[tuple[int, bytes], tuple[g.Variable, g.Pair, float]] = {}
     out = []
     for r in systems:
         parts = []
@@ -249,12 +243,11 @@ def _holdouts(
                 continue
             key = (j, sel.tobytes())
             if key not in human:
-                c = cl[sel]
-                vm = g.variable(m[sel], c, n_clusters)
-                hp = g.pair(g.variable(h[sel, j], c, n_clusters), vm, c, n_clusters)
-                human[key] = (hp, _point(hp, n_clusters))
-            hp, eb = human[key]
-            rp = g.pair(g.variable(r[sel], cl[sel], n_clusters), hp.y, cl[sel], n_clusters)
+                vm = g.variable(m[sel])
+                hp = g.pair(g.variable(h[sel, j]), vm, cl[sel], n_clusters)
+                human[key] = (vm, hp, _point(hp, n_clusters))
+            vm, hp, eb = human[key]
+            rp = g.pair(g.variable(r[sel]), vm, cl[sel], n_clusters)
             ea = _point(rp, n_clusters)
             if not (np.isnan(ea) or np.isnan(eb)):
                 parts.append(_Holdout(rp, hp, (ea, eb), int(sel.sum())))
@@ -336,8 +329,8 @@ def _leave_one_out_counts(present: np.ndarray, n_clusters: int) -> Iterator[np.n
     chunks of rows."""
     for s in range(0, present.size, 256):
         rows = present[s : s + 256]
-        counts = np.ones((rows.size, n_clusters), dtype=np.int64)
-        counts[np.arange(rows.size), rows] = 0
+        counts = np.ones((rows.size, n_clusters))
+        counts[np.arange(rows.size), rows] = 0.0
         yield counts
 
 
@@ -345,7 +338,7 @@ def _jackknife(pair: g.Pair | None, present: np.ndarray, n_clusters: int) -> np.
     if pair is None:
         return np.full(present.size, np.nan)
     return np.concatenate(
-        [g.pair_rho_chunk(c, pair) for c in _leave_one_out_counts(present, n_clusters)]
+        [g.pair_rho_chunk(c, pair, whole=True) for c in _leave_one_out_counts(present, n_clusters)]
     )
 
 
