@@ -9,9 +9,10 @@ of x and y instead (``recenter.stats.spearman_grid``): a replicate's rho depends
 weight of each occupied (x value, y value) cell, and the weights of all cells in a chunk of
 replicates are one product (draw counts per cluster) @ (units per cluster and cell). A
 replicate then costs O(clusters × cells), not O(units); a continuous score has one cell per
-unit and costs what the per-unit computation costs. Mid-ranks are exact for integer weights
-and the correlation is taken of centred ranks, so the two forms agree to a few ulps (tested
-against scipy on expanded samples). Statistics of several pairs on the same clusters share one
+unit and keeps the per-unit order of cost. With integer weights mid-ranks and centred ranks
+are exact and the correlation is taken of centred ranks, so the two forms agree bit for bit
+up to about 10**5 copies per replicate, to a few ulps beyond (tested against scipy on
+expanded samples). Statistics of several pairs on the same clusters share one
 resample stream (the same resamples as ``recenter.stats.bootstrap.cluster_bootstrap``). The
 same weights with one cluster left out give the jackknife values of a BCa interval.
 """
