@@ -51,9 +51,11 @@ def _mean_of(es: list[rs.Estimate]) -> tuple[float, np.ndarray]:
 
 def _per_system(systems: dict[str, np.ndarray], h, hmean, units: Units, boot, paired: bool):
     """For each system: the paired difference system − mean human rating (when ``paired``)
-    and the like-for-like Spearman gap, and the units any system shares with the humans."""
+    and the like-for-like Spearman gap, and the units any system shares with the humans. The
+    gaps of all systems are one call: one resample stream, and the human side (held-out human
+    vs the mean of the others) computed once for systems that rated the same units."""
     kw = boot.kwargs()
-    diffs, loo = [], []
+    diffs = []
     used = np.zeros(units.n, dtype=bool)
     for r in systems.values():
         both = ~np.isnan(r) & ~np.isnan(hmean)
@@ -65,8 +67,10 @@ def _per_system(systems: dict[str, np.ndarray], h, hmean, units: Units, boot, pa
                     np.where(both, num / denom, 0.0), both, units.clusters, units.n_clusters, **kw
                 )
             )
-        loo.append(rs.loo_spearman_bootstrap(r, h, units.clusters, units.n_clusters, **kw).gap)
-    return diffs, loo, used
+    loo = rs.loo_spearman_bootstrap_systems(
+        list(systems.values()), h, units.clusters, units.n_clusters, **kw
+    )
+    return diffs, [e.gap for e in loo], used
 
 
 def gaps_rows(
