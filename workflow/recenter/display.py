@@ -429,6 +429,12 @@ def table_id(view: pl.DataFrame, caption: str | None = None) -> str:
 SHORT_TEXT = 30
 
 
+def _longest(column: pl.Series) -> int:
+    """Characters in the longest cell of a text column (0 when empty)."""
+    longest = column.str.len_chars().max()
+    return int(longest) if isinstance(longest, int) else 0
+
+
 def gt_table(
     frame: pl.DataFrame,
     *,
@@ -449,7 +455,7 @@ def gt_table(
     text = [c.label for c in cols if not c.numeric]
     # "0.39 [0.28, 0.49]" and short names ("claude-sonnet-4.6") stay on one line: a wrapped
     # interval reads as two numbers; long text (notes, reasons) may wrap
-    whole = numeric + [c for c in text if (view[c].str.len_chars().max() or 0) <= SHORT_TEXT]
+    whole = numeric + [c for c in text if _longest(view[c]) <= SHORT_TEXT]
     if whole:
         from great_tables import loc, style
 
