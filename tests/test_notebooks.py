@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 
-from conftest import run_snakemake
+from conftest import REPO, run_snakemake
 
 # --config takes every word after it: targets come first
 ARGS = ("--cores", "2", "--config", "study=study")
@@ -119,3 +120,48 @@ def test_kernel_file_normalising_is_linear_on_image_sized_outputs() -> None:
     assert _strip_kernel_files(image) == image
     quoted = f'"{image}" "/tmp/ipykernel_7/12.py:3: W" {image}ipykernel_8/9.py'
     assert _strip_kernel_files(quoted) == f'"{image}" "<cell>:3: W" <cell>'
+
+
+#: What a notebook's source reads from results/<study>/, as (pattern, path template).
+_READS = (
+    (re.compile(r"""\btbl\(\s*["']([a-z0-9_]+)["']"""), "tables/{}.csv"),
+    (re.compile(r"""audit\.figure\(\s*results\s*,\s*["']([a-z0-9_]+)["']"""), "figures/{}.png"),
+    (re.compile(r"""["']tables["']\s*/\s*["']([a-z0-9_]+\.md)["']"""), "tables/{}"),
+    (re.compile(r"""audit\.claims\(()"""), "claims.csv"),
+    (re.compile(r"""\bresults\s*/\s*["']([a-z0-9_]+\.csv)["']"""), "{}"),
+)
+
+
+def _declared_notebook_inputs(workdir: Path) -> dict[str, set[str]]:
+    """The input files of every run_notebook job, from a dry run that forces them."""
+    proc = run_snakemake(
+        workdir, "-n", "--forcerun", "run_notebook", "--workflow-profile", "none", *ARGS
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    declared: dict[str, set[str]] = {}
+    for block in proc.stdout.split("rule run_notebook:")[1:]:
+        inputs = re.search(r"^\s+input: (.*)$", block, re.M)
+        output = re.search(r"notebooks/([A-Za-z0-9_]+)\.checks\.csv", block)
+        assert inputs and output, block[:500]
+        declared[output.group(1)] = set(inputs.group(1).split(", "))
+    return declared
+
+
+def test_every_result_a_notebook_reads_is_one_of_its_inputs(built_workdir: Path) -> None:
+    """A notebook that reads a result its rule does not declare runs before or after that
+    result is made, as the scheduler happens to order them: its bytes then differ between a
+    local and a cluster run (the Stage-3 notebook read the variance components and the claims
+    ledger undeclared). Every result a notebook reads that the study has must be an input."""
+    declared = _declared_notebook_inputs(built_workdir)
+    assert set(declared) == {p.stem for p in (REPO / "notebooks").glob("*.ipynb")}
+    for name, inputs in declared.items():
+        nb = json.loads((REPO / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        source = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        reads = {
+            f"results/study/{template.format(m)}"
+            for pattern, template in _READS
+            for m in pattern.findall(source)
+        }
+        made = {p for p in reads if (built_workdir / p).is_file()}
+        assert made, f"{name}: no result read (the patterns above no longer match it)"
+        assert made <= inputs, f"{name} reads results it does not declare: {made - inputs}"

@@ -132,6 +132,16 @@ def supported_outputs(study):
     return out
 
 
+def supported_paths(study, names):
+    """Every path of the registered outputs called ``names`` that the study supports."""
+    return [
+        path
+        for entry in OUTPUTS
+        if entry["name"] in names and missing_reason(study, entry) is None
+        for path in entry["paths"](study)
+    ]
+
+
 def skipped_outputs(study):
     """[(output name, reason)] of the registered outputs this study's data cannot support."""
     rows = []
@@ -151,8 +161,20 @@ def register_notebook(name, inputs, requires, reason=None):
     inputs: study -> files it reads; requires: as for register_output. Its job also takes the
     database as every analysis does (analysis_db): that makes Snakemake plan the notebook after
     the ingest checkpoint, so a dropped-in file re-runs only the notebooks whose inputs change
-    (without it, every notebook downstream of a re-evaluated job was scheduled)."""
-    NOTEBOOKS[name] = lambda study: [analysis_db(study), *inputs(study)]
+    (without it, every notebook downstream of a re-evaluated job was scheduled). Every
+    notebook shows the claims ledger's verdicts, so it also waits for claims.csv; a notebook
+    that does not list the ledger among its inputs takes it ancient (re-made for another
+    stage's file, the ledger does not re-run this notebook: its verdicts come from the tables
+    it reads, which do)."""
+
+    def notebook_inputs(study):
+        files = inputs(study)
+        ledger = f"{results_dir(study)}/claims.csv"
+        return [analysis_db(study), *files] + (
+            [] if ledger in files else [ancient(ledger)]
+        )
+
+    NOTEBOOKS[name] = notebook_inputs
     register_output(
         f"notebook {name}",
         lambda study: [

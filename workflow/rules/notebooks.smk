@@ -86,6 +86,7 @@ register_notebook(
         if has_raw(study, "models/relevance/llm/*.jsonl")
         else []
     )
+    + supported_paths(study, ("stage2_variance_components",))
     # the BM25 scores, re-derived in the notebook with an independent BM25
     + (
         [f"{processed_dir(study)}/stage2/baselines/scores/bm25.parquet"]
@@ -114,6 +115,10 @@ rule run_notebook:
         "benchmarks/{study}/run_notebook/{notebook}.tsv"
     conda:
         "../envs/recenter.yaml"
+    # a notebook and its render are one submission on a cluster (the SLURM profile's
+    # group-components bundles the notebooks too); ignored locally
+    group:
+        "notebooks"
     threads: 1
     resources:
         mem_mb=job_memory_mb(1000, 0.5),
@@ -147,6 +152,8 @@ rule render_notebook:
         "benchmarks/{study}/render_notebook/{notebook}.tsv"
     conda:
         "../envs/recenter.yaml"
+    group:
+        "notebooks"
     threads: 1
     resources:
         mem_mb=job_memory_mb(500, 0.1),

@@ -62,10 +62,5 @@ S3_OUTPUT_NAMES = (
 def s3_notebook_inputs(study):
     """What notebooks/stage3_responses.ipynb reads: every Stage-3 output the study supports,
     and skipped.csv (the notebook says why the others are missing)."""
-    paths = [
-        path
-        for entry in OUTPUTS
-        if entry["name"] in S3_OUTPUT_NAMES and missing_reason(study, entry) is None
-        for path in entry["paths"](study)
-    ]
-    return paths + [f"{results_dir(study)}/skipped.csv"]
+    names = (*S3_OUTPUT_NAMES, "stage3_variance_components")
+    return supported_paths(study, names) + [f"{results_dir(study)}/skipped.csv"]
