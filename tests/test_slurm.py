@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,10 @@ import pytest
 from conftest import REPO, Built, digests
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
+
+#: Reasons for which SLURM keeps a job pending for ever on this cluster: a job asking for more
+#: CPUs or memory than a node has (PartitionConfig), or for a node that does not exist.
+NEVER_STARTS = {"PartitionConfig", "PartitionNodeLimit", "BadConstraints"}
 
 SLURM_CONF_DEFAULT = Path(os.environ.get("RECENTER_SLURM_DIR", "/tmp/recenter-slurm")) / (
     "slurm.conf"
@@ -60,23 +65,54 @@ def test_fixture_study_on_slurm_matches_a_local_run(built: Built, tmp_path: Path
         shutil.rmtree(workdir / generated)
 
     exe = Path(sys.executable).with_name("snakemake")
-    proc = subprocess.run(
-        [
-            str(exe),
-            "--profile",
-            str(REPO / "workflow/profiles/slurm"),
-            "--config",
-            "study=study",
-        ],
-        cwd=workdir,
-        env={**env, "PYTHONHASHSEED": "0"},
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-6000:]
+    cmd = [str(exe), "--profile", str(REPO / "workflow/profiles/slurm"), "--config", "study=study"]
+    rc, out = _run_watching_the_queue(cmd, workdir, {**env, "PYTHONHASHSEED": "0"}, tmp_path)
+    assert rc == 0, out[-6000:]
     # every job but the local `all` went through sbatch (the plugin logs each submission)
     submitted = out.count("has been submitted with SLURM jobid")
     assert submitted >= 30, out[-3000:]
     assert digests(workdir / "results", workdir) == local
+
+
+def _stuck_jobs(env: dict[str, str]) -> list[str]:
+    """Pending jobs that this cluster can never start, as 'jobid reason comment' (the executor
+    plugin puts the rule and wildcards in the comment)."""
+    proc = subprocess.run(
+        ["squeue", "-h", "-t", "PD", "-o", "%i %r %k"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return [
+        line
+        for line in proc.stdout.splitlines()
+        if len(parts := line.split(" ", 2)) > 1 and parts[1] in NEVER_STARTS
+    ]
+
+
+def _run_watching_the_queue(
+    cmd: list[str], cwd: Path, env: dict[str, str], tmp_path: Path, limit_s: float = 1800
+) -> tuple[int, str]:
+    """Run ``cmd`` (Snakemake with the SLURM profile) and return its exit code and output; fail
+    at once, naming the rule, when one of its jobs is pending for a reason that never clears
+    (a rule asking for more CPUs than the node has waited 25 minutes for the test's timeout
+    before this check)."""
+    log = tmp_path / "snakemake-slurm.log"
+    with log.open("w") as fh:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        start = time.monotonic()
+        stuck: list[str] = []
+        while proc.poll() is None:
+            time.sleep(5)
+            stuck = _stuck_jobs(env)
+            if stuck or time.monotonic() - start > limit_s:
+                proc.terminate()
+                proc.wait(timeout=120)
+                break
+    out = log.read_text()
+    if stuck:
+        subprocess.run(["scancel", *(s.split()[0] for s in stuck)], env=env, timeout=30)
+        pytest.fail("SLURM jobs that can never start:\n" + "\n".join(stuck) + "\n" + out[-3000:])
+    assert proc.returncode is not None
+    return proc.returncode, out

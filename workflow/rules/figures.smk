@@ -33,6 +33,9 @@ for _fig in FIGURES.values():
             f"benchmarks/{{study}}/{_fig.rule}.tsv"
         conda:
             "../envs/recenter.yaml"
+        # submitted together on a cluster (group-components, SLURM profile); ignored locally
+        group:
+            "figures"
         threads: 1
         resources:
             mem_mb=job_memory_mb(600, 0.0),

@@ -28,6 +28,10 @@ rule table_page:
         name=r"[A-Za-z0-9_]+",
     conda:
         "../envs/recenter.yaml"
+    # on a cluster, pages are submitted together (group-components in the SLURM profile):
+    # each takes a second, less than a submission's own start-up; a local run ignores groups
+    group:
+        "pages"
     threads: 1
     resources:
         mem_mb=job_memory_mb(300, 1.5),
