@@ -92,6 +92,32 @@ def test_best_f1_threshold_is_a_brute_force_maximum(data):
     assert f1_score(labels, scores >= t, zero_division=0.0) == pytest.approx(best)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.one_of(st.integers(0, 9), st.just(math.nan)), min_size=n, max_size=n),
+            st.lists(st.sampled_from([0.0, 1.0, math.nan]), min_size=n, max_size=n),
+        )
+    )
+)
+def test_score_rules_count_every_distinct_rule_by_brute_force(data):
+    """One rule per distinct score of the items with both a score and a label, highest
+    first; its true and predicted positives counted item by item."""
+    scores, labels = np.array(data[0], float), np.array(data[1], float)
+    rules = cl.score_rules(scores, labels)
+    both = ~np.isnan(scores) & ~np.isnan(labels)
+    s, y = scores[both], labels[both] == 1
+    assert rules.n_pos == int(y.sum())
+    if rules.n_pos == 0:
+        assert rules.threshold.size == rules.tp.size == rules.predicted.size == 0
+        return
+    assert rules.threshold.tolist() == sorted(set(s.tolist()), reverse=True)
+    for t, tp, predicted in zip(rules.threshold, rules.tp, rules.predicted, strict=True):
+        assert tp == sum(1 for v, pos in zip(s, y, strict=True) if v >= t and pos)
+        assert predicted == sum(1 for v in s if v >= t)
+
+
 def test_cluster_sums_match_loop():
     rng = np.random.default_rng(4)
     values = rng.random((50, 3, 2))

@@ -213,6 +213,22 @@ def test_stage3_table_of_the_job(scale4):
     assert (table["moment_share"] - table["share"]).abs().max() < 0.05
 
 
+def test_level_descriptions_end_with_the_annotator_and_the_residual():
+    """The texts of the table's `level` column, written out by hand: the stage's own levels
+    in their order, then the annotator and the residual."""
+    levels = variance.levels(
+        {"pair": "the pair", "item": "the item"},
+        annotator_statistic="means",
+        residual="one annotator's rating of one item",
+    )
+    assert list(levels.items()) == [
+        ("pair", "the pair"),
+        ("item", "the item"),
+        ("annotator", "annotator (fixed leniency; variance of the annotators' means, ddof 1)"),
+        ("residual", "residual (one annotator's rating of one item)"),
+    ]
+
+
 def test_stage2_moments_recover_the_model_truth():
     """An independent single-category simulation with the Stage-2 nesting (47 users x 25
     attributes x 3-4 pairs, as in the study, repeated 8 times = 376 users) and the 3 humans'

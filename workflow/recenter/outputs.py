@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from recenter.atomic import atomic_write, atomic_write_text, current_umask, file_mode
 
@@ -30,6 +31,7 @@ __all__ = [
     "markdown_table",
     "save_chart",
     "set_aside_results",
+    "write_study_table",
     "write_table",
     "write_table_page",
 ]
@@ -93,6 +95,37 @@ def write_table(
         if notes:
             page += f"\n{notes.strip()}\n"
         atomic_write_text(md_path, page)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def write_study_table(
+    db: str | os.PathLike,
+    load: Callable[[Any], T],
+    compute: Callable[[T], R],
+    csv_path: str | os.PathLike,
+    md_path: str | os.PathLike | None,
+    *,
+    title: str,
+    notes: str | Callable[[R], str] = "",
+) -> R:
+    """What a job that makes one table from the study does: read the database (its data kind
+    for the banner, ``load(con)`` for the data), ``compute`` the result from what was loaded,
+    and write the result's table with :func:`write_table`. The result is the table itself or
+    holds it as ``.table``; ``notes`` is the text, or a function of the result for notes that
+    quote it. Returns the result (for the job's log)."""
+    import polars as pl
+
+    from recenter.db import read
+
+    kind, loaded = read(db, load)
+    result = compute(loaded)
+    table = result if isinstance(result, pl.DataFrame) else cast(Any, result).table
+    text = notes(result) if callable(notes) else notes
+    write_table(table, csv_path, md_path, title=title, data_kind=kind, notes=text)
+    return result
 
 
 def _csv_line(df: pl.DataFrame, name: str) -> str:

@@ -106,14 +106,6 @@ def _generators_neutral(ctx, pv, name, frame):
 
 
 _JUDGE = {f"s3.judge_{m}_{k}": (m, k) for m in ("mean", "rho") for k in MODEL_NAMES}
-#: The simulator's system names of the paper's LLMs (for truth.json only).
-_SIM_LLM = {
-    "claude": "claude-sonnet-4.6",
-    "gpt": "gpt-5.4",
-    "llama": "llama-3.3-70b",
-    "qwen": "qwen3.5-27b",
-    "gemma": "gemma-4-31b",
-}
 
 
 @table_check("tab6_judges", *_JUDGE)

@@ -6,10 +6,16 @@ from __future__ import annotations
 import re
 
 from recenter import paper
+from recenter.claims.columns import MODEL_NAMES
 from recenter.claims.model import Context, Outcome, band, num
 from recenter.claims.stage1 import _FAILURE
 from recenter.claims.stage2 import _KAPPA, _TAB3
-from recenter.claims.stage3 import _JUDGE, _SIM_LLM
+from recenter.claims.stage3 import _JUDGE
+from recenter.simulate.design import LLMS
+
+#: The simulator's name of each of the paper's LLMs, by the claims' key (claude ->
+#: claude-sonnet-4.6): the one of recenter.simulate.design.LLMS that starts with the key.
+SIM_LLM = {key: next(name for name in LLMS if name.startswith(key)) for key in MODEL_NAMES}
 
 #: claim id -> path in data/raw/simulated/truth.json "population" (simulator's system names).
 TRUTH_PATHS = {
@@ -24,7 +30,7 @@ TRUTH_PATHS = {
     "s2.consensus_rate": "stage2.relevance_rate.human_consensus",
     **{
         k: "stage2.alignment."
-        + {"claude": "claude-sonnet-4.6", "roberta": "roberta", "grpo": "qwen3-4b-grpo"}[v[0]]
+        + {**SIM_LLM, "roberta": "roberta", "grpo": "qwen3-4b-grpo"}[v[0]]
         + f".{v[1]}"
         for k, v in _TAB3.items()
         if v[0] in ("claude", "roberta", "grpo")
@@ -34,7 +40,7 @@ TRUTH_PATHS = {
     "s3.human_mean": "stage3.human_mean",
     "s3.no_better_share": "stage3.no_better_share",
     **{
-        k: f"stage3.judge.{_SIM_LLM[v[1]]}."
+        k: f"stage3.judge.{SIM_LLM[v[1]]}."
         + ("mean" if v[0] == "mean" else "spearman_with_human_mean")
         for k, v in _JUDGE.items()
     },

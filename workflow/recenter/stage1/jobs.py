@@ -9,7 +9,7 @@ import polars as pl
 
 from recenter import paper
 from recenter.gaps import write_gaps
-from recenter.outputs import atomic_write, write_table
+from recenter.outputs import atomic_write, write_study_table, write_table
 from recenter.stage1 import data, quality, verifiers
 from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
 
@@ -29,15 +29,14 @@ def _matrix(con) -> data.JudgmentMatrix:
 
 def shares_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """fig2_attribute_quality: label shares per dataset, real vs synthetic, and the gap."""
-    kind, jm = data.read(db, _matrix)
-    res = quality.label_shares(jm, boot)
-    write_table(
-        res.table,
+    res = write_study_table(
+        db,
+        _matrix,
+        lambda jm: quality.label_shares(jm, boot),
         csv,
         md,
         title="Fig 2: attribute quality by source dataset",
-        data_kind=kind,
-        notes=(
+        notes=lambda res: (
             "share = judgments with the label / all human judgments of the group's attributes "
             "(n_judgments). problematic = uncertain + rejected. Groups: each source dataset, "
             "then pooled real (is_real) and synthetic users, and all users; the last row is the "
@@ -95,14 +94,13 @@ def failure_modes_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None
 
 def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """stage1_agreement: ordinal and nominal alpha, mean pairwise kappa on problematic."""
-    kind, jm = data.read(db, _matrix)
-    table = quality.agreement_table(jm, boot)
-    write_table(
-        table,
+    write_study_table(
+        db,
+        _matrix,
+        lambda jm: quality.agreement_table(jm, boot),
         csv,
         md,
         title="Stage 1: agreement of the human annotators",
-        data_kind=kind,
         notes=(
             "Krippendorff's α, ordinal on accepted < uncertain < rejected and nominal on the "
             "binary problematic label (estimates from the `krippendorff` package, missing "
@@ -130,15 +128,17 @@ def verifier_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> No
     """tab2_verifiers from the per-verifier parquets."""
     from recenter.stage2.alignment import CEILING_RULE
 
-    kind, jm = data.read(db, _matrix)
-    ceiling = verifiers.human_ceiling_rows(jm, boot)
-    table = verifiers.verifier_table([pl.read_parquet(p) for p in sorted(parts)] + ceiling)
-    write_table(
+    def table(jm: data.JudgmentMatrix) -> pl.DataFrame:
+        ceiling = verifiers.human_ceiling_rows(jm, boot)
+        return verifiers.verifier_table([pl.read_parquet(p) for p in sorted(parts)] + ceiling)
+
+    write_study_table(
+        db,
+        _matrix,
         table,
         csv,
         md,
         title="Table 2: Stage-1 verifiers vs human labels (detecting problematic attributes)",
-        data_kind=kind,
         notes=(
             verifiers.REFERENCE_NOTE
             + " Every verifier file models/verifier/<kind>/<system>.jsonl, on "

@@ -146,21 +146,31 @@ def prompt_folds(labels, groups, n_folds: int) -> np.ndarray:
     return fold_of
 
 
+def _cross_fitted_votes(x, labels, groups, n_folds: int, fit, vote):
+    """Votes of a rule fitted on the other folds (GroupKFold by ``groups``, i.e. by prompt):
+    for the items of each fold, ``vote(x, p)`` with ``p = fit(x, labels)`` of the items of the
+    other folds. Items without a label (NaN) get no vote. Returns (votes as float 1/0/NaN,
+    fold per item (-1 if none), ``p`` per item)."""
+    fold_of = prompt_folds(labels, groups, n_folds)
+    votes = np.full(labels.shape, np.nan)
+    fitted = np.full(labels.shape, np.nan)
+    for f in range(fold_of.max() + 1):
+        te, tr = fold_of == f, (fold_of >= 0) & (fold_of != f)
+        p = fit(x[tr], labels[tr])
+        votes[te] = vote(x[te], p).astype(float)
+        fitted[te] = p
+    return votes, fold_of, fitted
+
+
 def cross_validated_votes(scores, labels, groups, n_folds: int):
     """Protocol threshold-cv: votes ``score >= t_f`` where t_f maximizes F1 on the other folds
     (GroupKFold by ``groups``, i.e. by prompt). Items without a label (NaN) get no vote.
     Returns (votes as float 1/0/NaN, fold per item (-1 if none), threshold per item)."""
     scores = np.asarray(scores, dtype=float)
     labels = np.asarray(labels, dtype=float)
-    fold_of = prompt_folds(labels, groups, n_folds)
-    votes = np.full(scores.shape, np.nan)
-    threshold = np.full(scores.shape, np.nan)
-    for f in range(fold_of.max() + 1):
-        te, tr = fold_of == f, (fold_of >= 0) & (fold_of != f)
-        t = best_f1_threshold(scores[tr], labels[tr])
-        votes[te] = (scores[te] >= t).astype(float)
-        threshold[te] = t
-    return votes, fold_of, threshold
+    return _cross_fitted_votes(
+        scores, labels, groups, n_folds, best_f1_threshold, lambda s, t: s >= t
+    )
 
 
 def pair_ranks(scores, pairs, item_ids) -> np.ndarray:
@@ -201,15 +211,7 @@ def top_k_cv_votes(ranks, labels, groups, n_folds: int):
     Returns (votes, fold per item, k per item) as cross_validated_votes does."""
     ranks = np.asarray(ranks, dtype=np.int64)
     labels = np.asarray(labels, dtype=float)
-    fold_of = prompt_folds(labels, groups, n_folds)
-    votes = np.full(labels.shape, np.nan)
-    ks = np.full(labels.shape, np.nan)
-    for f in range(fold_of.max() + 1):
-        te, tr = fold_of == f, (fold_of >= 0) & (fold_of != f)
-        k = best_k(ranks[tr], labels[tr])
-        votes[te] = (ranks[te] <= k).astype(float)
-        ks[te] = k
-    return votes, fold_of, ks
+    return _cross_fitted_votes(ranks, labels, groups, n_folds, best_k, lambda r, k: r <= k)
 
 
 def top_k_oracle_votes(ranks, labels, pairs):

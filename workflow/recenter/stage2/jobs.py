@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from recenter.gaps import gaps_table, write_gaps
-from recenter.outputs import atomic_write, write_table
+from recenter.outputs import atomic_write, write_study_table, write_table
 from recenter.stage2 import agreement, alignment, baselines, data
 from recenter.stats.bootstrap import BootstrapConfig
 
@@ -58,15 +58,19 @@ def consensus_job(db: str, csv: str, md: str) -> None:
 
 def rates_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """relevance_rates: share relevant per rater and over-selection ratio to the consensus."""
-    kind, (_, lm, cons) = data.read(db, _human_llm_matrix)
-    res = agreement.relevance_rates(lm, cons, boot)
-    write_table(
-        res.table,
+
+    def rates(loaded) -> agreement.RatesResult:
+        _, lm, cons = loaded
+        return agreement.relevance_rates(lm, cons, boot)
+
+    write_study_table(
+        db,
+        _human_llm_matrix,
+        rates,
         csv,
         md,
         title="Stage 2: share of attributes marked relevant",
-        data_kind=kind,
-        notes=(
+        notes=lambda res: (
             "rate = relevant / labelled items of the rater (n). ratio_to_consensus = the "
             "rater's relevant count / the consensus relevant count on the items both have "
             "(n_common_with_consensus): the over-selection ratio. "
@@ -244,22 +248,29 @@ def alignment_job(
     atomic_write(out, lambda p: row.write_parquet(p))
 
 
+def _human_matrix(con) -> data.LabelMatrix:
+    items = data.load_items(con)
+    humans = data.load_votes(con, kinds=[data.HUMAN])
+    raters, kinds = data.rater_order(humans, kinds=(data.HUMAN,))
+    return data.label_matrix(items, humans, raters, kinds)
+
+
 def alignment_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
     """tab3_relevance_alignment from the per-system parquets."""
-    with data.connect(db) as con:
-        kind = data.data_kind(con)
-        items = data.load_items(con)
-        humans = data.load_votes(con, kinds=[data.HUMAN])
-    raters, kinds = data.rater_order(humans, kinds=(data.HUMAN,))
-    hm = data.label_matrix(items, humans, raters, kinds)
-    ceiling = alignment.human_ceiling_rows(hm.labels, hm.raters, hm.clusters, hm.n_clusters, boot)
-    table = alignment.alignment_table([pl.read_parquet(p) for p in sorted(parts)] + ceiling)
-    write_table(
+
+    def table(hm: data.LabelMatrix) -> pl.DataFrame:
+        ceiling = alignment.human_ceiling_rows(
+            hm.labels, hm.raters, hm.clusters, hm.n_clusters, boot
+        )
+        return alignment.alignment_table([pl.read_parquet(p) for p in sorted(parts)] + ceiling)
+
+    write_study_table(
+        db,
+        _human_matrix,
         table,
         csv,
         md,
         title="Table 3: relevance alignment with the human consensus",
-        data_kind=kind,
         notes=(
             "Every LLM, baseline and trained system against the human majority vote, on the "
             "items that have both (n). "

@@ -26,14 +26,16 @@ from recenter.stats import moments, variance
 
 log = logging.getLogger(__name__)
 
-LEVELS = {
-    "user": "user (all of a user's items)",
-    "attribute": "attribute, within the user (the same attribute in each of the user's pairs)",
-    "pair": "user-prompt pair, within the user",
-    "item": "item (attribute x pair)",
-    "annotator": "annotator (fixed leniency; variance of the annotators' rates, ddof 1)",
-    "residual": "residual (one annotator's vote on one item)",
-}
+LEVELS = variance.levels(
+    {
+        "user": "user (all of a user's items)",
+        "attribute": "attribute, within the user (the same attribute in each of the user's pairs)",
+        "pair": "user-prompt pair, within the user",
+        "item": "item (attribute x pair)",
+    },
+    annotator_statistic="rates",
+    residual="one annotator's vote on one item",
+)
 
 
 def long_votes(items: pl.DataFrame, votes: pl.DataFrame) -> dict[str, np.ndarray]:

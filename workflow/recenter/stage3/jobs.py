@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
 
 from recenter import paper
 from recenter.gaps import write_gaps
-from recenter.outputs import atomic_write, write_table
+from recenter.outputs import atomic_write, write_study_table, write_table
 from recenter.stage3 import analysis, data
 from recenter.stats.bootstrap import BootstrapConfig, dropped_replicates_note
 
@@ -73,24 +74,27 @@ def with_p_text(table: pl.DataFrame) -> pl.DataFrame:
     return out.select(order)
 
 
-def _humans(con):
+class Humans(NamedTuple):
+    """The human ratings of Stage 3: the units, the annotators, and the (unit x annotator)
+    ratings (NaN: not rated)."""
+
+    units: data.Units
+    annotators: list[str]
+    h: np.ndarray
+
+
+def _humans(con) -> Humans:
     units = data.load_units(con)
     annotators, h = data.human_matrix(con, units)
-    return units, annotators, h
+    return Humans(units, annotators, h)
 
 
 def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """stage3_agreement: human inter-annotator agreement on the 1–5 ratings."""
-    kind, (units, annotators, h) = data.read(db, _humans)
-    table = analysis.agreement_table(annotators, h, units, boot)
-    closest = analysis.closest_kappa_to_paper(table)
-    write_table(
-        table,
-        csv,
-        md,
-        title="Stage 3: human inter-annotator agreement on preference ratings",
-        data_kind=kind,
-        notes=(
+
+    def notes(table: pl.DataFrame) -> str:
+        closest = analysis.closest_kappa_to_paper(table)
+        return (
             "Pairs are annotator ids, each on the units (response item, attribute) both rated "
             "(`n_units`); the group rows average the pairs whose statistic is defined, and "
             "their interval averages the pairs on every replicate. Spearman's ρ is "
@@ -108,22 +112,30 @@ def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
             + _dropped(
                 table.with_columns(label=pl.col("statistic") + " " + pl.col("pair")), "label", boot
             )
-        ),
+        )
+
+    table = write_study_table(
+        db,
+        _humans,
+        lambda hs: analysis.agreement_table(hs.annotators, hs.h, hs.units, boot),
+        csv,
+        md,
+        title="Stage 3: human inter-annotator agreement on preference ratings",
+        notes=notes,
     )
     log.info("agreement: %s", table.head(4).to_dicts())
 
 
 def human_ratings_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
     """fig5_human_ratings: mean human rating per generator and overall, share no better."""
-    kind, (units, _, h) = data.read(db, _humans)
-    table = analysis.human_ratings_table(h, units, boot)
-    write_table(
-        table,
+    write_study_table(
+        db,
+        _humans,
+        lambda hs: analysis.human_ratings_table(hs.h, hs.units, boot),
         csv,
         md,
         title="Fig 5: mean human rating of the personalized response, per generator",
-        data_kind=kind,
-        notes=(
+        notes=lambda table: (
             "Rating 1–5: how much more the annotator likes the personalized response for this "
             "attribute (3 = no difference). mean_rating = mean over units of the unit's mean "
             "human rating (units with at least one rating, `n_units`). no_better_share = "

@@ -24,13 +24,15 @@ from recenter.stats.bootstrap import none_if_nan
 
 log = logging.getLogger(__name__)
 
-LEVELS = {
-    "pair": "user-prompt pair (shared by the generators' responses to it)",
-    "item": "response item (one generator's response to the pair), within the pair",
-    "unit": "unit (attribute rated within the item)",
-    "annotator": "annotator (fixed leniency; variance of the annotators' means, ddof 1)",
-    "residual": "residual (one annotator's rating of one unit)",
-}
+LEVELS = variance.levels(
+    {
+        "pair": "user-prompt pair (shared by the generators' responses to it)",
+        "item": "response item (one generator's response to the pair), within the pair",
+        "unit": "unit (attribute rated within the item)",
+    },
+    annotator_statistic="means",
+    residual="one annotator's rating of one unit",
+)
 
 
 def long_ratings(units: data.Units, annotators: list[str], h: np.ndarray) -> dict[str, np.ndarray]:

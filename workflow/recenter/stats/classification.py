@@ -7,6 +7,8 @@ zero is NaN (undefined), not 0: it is reported as missing rather than as a bad s
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -61,26 +63,45 @@ def metrics_stack(counts: ArrayLike) -> np.ndarray:
     return np.stack([m[k] for k in METRICS], axis=-1)
 
 
-def average_precision(scores: ArrayLike, labels: ArrayLike) -> float:
-    """Average precision AP = Σ_k (R_k − R_{k−1})·P_k over the distinct score thresholds,
-    from the highest score down (tied scores enter together): the step-wise area under the
-    precision-recall curve, the definition of scikit-learn's ``average_precision_score``
-    (Manning, Raghavan & Schütze 2008, §8.4). NaN without any positive label.
-    """
+class ScoreRules(NamedTuple):
+    """The decision rules ``score >= t`` of a score against binary labels, one for each
+    distinct score t of the items that have both a score and a label, from the highest t down
+    (tied scores enter together); none when there is no positive label."""
+
+    threshold: np.ndarray  # t of each rule (distinct scores, descending)
+    tp: np.ndarray  # true positives of each rule
+    predicted: np.ndarray  # predicted positives of each rule
+    n_pos: int  # positive labels
+
+
+def score_rules(scores: ArrayLike, labels: ArrayLike) -> ScoreRules:
+    """Every distinct rule ``score >= t`` on (scores, labels) with its counts: what
+    :func:`average_precision` and :func:`best_f1_threshold` compute from."""
     s = np.asarray(scores, dtype=float)
     y = np.asarray(labels, dtype=float)
     keep = ~np.isnan(s) & ~np.isnan(y)
     s, y = s[keep], y[keep] == 1
     n_pos = int(y.sum())
     if n_pos == 0:
-        return float("nan")
+        none = np.empty(0, dtype=np.int64)
+        return ScoreRules(np.empty(0), none, none, 0)
     order = np.argsort(-s, kind="mergesort")
     s, y = s[order], y[order]
     last_of_tie = np.r_[np.flatnonzero(np.diff(s) != 0), s.size - 1]
-    tp = np.cumsum(y)[last_of_tie]
-    predicted = last_of_tie + 1
-    precision = tp / predicted
-    recall = tp / n_pos
+    return ScoreRules(s[last_of_tie], np.cumsum(y)[last_of_tie], last_of_tie + 1, n_pos)
+
+
+def average_precision(scores: ArrayLike, labels: ArrayLike) -> float:
+    """Average precision AP = Σ_k (R_k − R_{k−1})·P_k over the distinct score thresholds,
+    from the highest score down (tied scores enter together): the step-wise area under the
+    precision-recall curve, the definition of scikit-learn's ``average_precision_score``
+    (Manning, Raghavan & Schütze 2008, §8.4). NaN without any positive label.
+    """
+    rules = score_rules(scores, labels)
+    if rules.n_pos == 0:
+        return float("nan")
+    precision = rules.tp / rules.predicted
+    recall = rules.tp / rules.n_pos
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
@@ -90,18 +111,9 @@ def best_f1_threshold(scores: ArrayLike, labels: ArrayLike) -> float:
     Candidates are the distinct scores (every distinct decision rule); ties in F1 go to the
     highest threshold (fewest positives). +inf (predict nothing) if there is no positive label.
     """
-    s = np.asarray(scores, dtype=float)
-    y = np.asarray(labels, dtype=float)
-    keep = ~np.isnan(s) & ~np.isnan(y)
-    s, y = s[keep], y[keep] == 1
-    n_pos = int(y.sum())
-    if n_pos == 0 or s.size == 0:
+    rules = score_rules(scores, labels)
+    if rules.n_pos == 0:
         return float("inf")
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last_of_tie = np.r_[np.flatnonzero(np.diff(s) != 0), s.size - 1]
-    tp = np.cumsum(y)[last_of_tie]
-    predicted = last_of_tie + 1
-    f1 = 2 * tp / (predicted + n_pos)
+    f1 = 2 * rules.tp / (rules.predicted + rules.n_pos)
     best = int(np.argmax(f1))  # first max = highest threshold
-    return float(s[last_of_tie[best]])
+    return float(rules.threshold[best])

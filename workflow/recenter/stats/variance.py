@@ -294,6 +294,20 @@ def _collect(
     )
 
 
+def levels(nested: dict[str, str], *, annotator_statistic: str, residual: str) -> dict[str, str]:
+    """The ``levels`` of :func:`components_table`: the stage's own levels (name -> what it
+    is), then the two every decomposition here ends with, the annotator (a fixed leniency: its
+    component is the variance, ddof 1, of the annotators' ``annotator_statistic``, e.g. their
+    means) and the residual (``residual``: what one observation is)."""
+    return {
+        **nested,
+        "annotator": (
+            f"annotator (fixed leniency; variance of the annotators' {annotator_statistic}, ddof 1)"
+        ),
+        "residual": f"residual ({residual})",
+    }
+
+
 def components_table(
     boot: BootstrapComponents,
     confidence: float,
