@@ -11,7 +11,7 @@ import re
 import polars as pl
 import pytest
 
-from recenter import display
+from recenter import display, display_html
 from recenter.outputs import write_table
 
 
@@ -211,8 +211,8 @@ def test_a_gt_rendering_has_every_row_and_the_same_bytes_each_time() -> None:
             "ci_high": [i / 1000 + 0.01 for i in range(120)],
         }
     )
-    first = display.html_table(frame, caption="Kappa")
-    second = display.html_table(frame, caption="Kappa")
+    first = display_html.html_table(frame, caption="Kappa")
+    second = display_html.html_table(frame, caption="Kappa")
     assert first == second
     body = first[first.index("<tbody") :]
     assert len(re.findall(r"<tr>", body)) == 120
@@ -225,15 +225,15 @@ def test_a_gt_rendering_has_every_row_and_the_same_bytes_each_time() -> None:
     assert ">κ [CI]</th>" in first
     # the table id depends on the content only (great-tables draws a random one otherwise)
     ids = set(re.findall(r'<div id="([^"]+)"', first))
-    assert ids == {display.table_id(display.reader_view(frame), "Kappa")}
-    other = display.html_table(frame.head(3), caption="Kappa")
+    assert ids == {display_html.table_id(display.reader_view(frame), "Kappa")}
+    other = display_html.html_table(frame.head(3), caption="Kappa")
     assert re.findall(r'<div id="([^"]+)"', other) != list(ids)
 
 
 def test_long_text_may_wrap_in_a_rendered_table() -> None:
     long = "a reason that runs on for well over thirty characters"
     frame = pl.DataFrame({"output": ["fig9"], "reason": [long], "kappa": [0.5]})
-    body = display.html_table(frame)
+    body = display_html.html_table(frame)
     assert re.search(r'<td style="white-space: nowrap;"[^>]*>fig9<', body)
     assert re.search(r"<td (?![^>]*nowrap)[^>]*>" + long + "<", body)
 

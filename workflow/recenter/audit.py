@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from recenter import display
+from recenter import display, display_html
 
 #: a disagreement beyond this between the notebook's number and the workflow's fails the notebook
 TOLERANCE = 1e-9
@@ -70,7 +70,7 @@ def table(
     labels in words. Every row and every other column unless ``max_rows``."""
     total = frame.height
     shown = frame if max_rows is None else frame.head(max_rows)
-    rendered = display.html_table(shown, digits=digits, caption=caption, drop=drop)
+    rendered = display_html.html_table(shown, digits=digits, caption=caption, drop=drop)
     if max_rows is not None and total > max_rows:
         rendered += f"<p><i>first {max_rows} of {total:,} rows</i></p>"
     _html(rendered)

@@ -161,12 +161,12 @@ def write_table_page(
     the CSV under the title, banner and notes of its Markdown page."""
     import polars as pl
 
-    from recenter import display
+    from recenter import display_html
 
     frame = pl.read_csv(csv_path, infer_schema_length=None)
     kinds = frame["data_kind"].unique().to_list() if "data_kind" in frame.columns else []
     title, banner_text, notes = read_table_page(md_path)
-    page = display.page_html(
+    page = display_html.page_html(
         frame.drop("data_kind", strict=False),
         table=Path(csv_path).stem,
         title=title,
