@@ -30,7 +30,11 @@ register_output(
 )
 
 
-rule claims_ledger:
+# A checkpoint, as ingest is: the notebooks take the ledger from it (ancient, so another
+# stage's file does not re-run them) and Snakemake re-evaluates them after the ledger runs. With
+# a plain rule, Snakemake 9.27 skips the re-run check of a job whose ancient input is being
+# re-made, and a notebook whose own tables had changed was left stale.
+checkpoint claims_ledger:
     input:
         unpack(_claims_input),
     output:
