@@ -76,6 +76,11 @@ LENIENCY_SD = 0.2
 MENTION_RATES = np.array([0.05, 0.15, 0.30, 0.45, 0.60])
 MENTION_SD = {"pair": 1.0, "item": 0.5}
 GENERATORS = ("g1", "g2", "g3", "g4", "g5")
+#: Fig 7's Spearman exact tests, kept for contrast: over 5 models their attainable sizes at
+#: or below .05 are 2/120 (two-sided, rho = ±1) and 5/120 (one-sided, rho >= 0.9)
+FIG7_SPEARMAN_TWO_SIDED = "fig7.spearman exact permutation two-sided (conservative, contrast)"
+FIG7_SPEARMAN_ONE_SIDED = "fig7.spearman exact permutation one-sided (conservative, contrast)"
+ATTAINABLE = {FIG7_SPEARMAN_TWO_SIDED: 2 / 120, FIG7_SPEARMAN_ONE_SIDED: 5 / 120}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -312,9 +317,10 @@ def run_stage3(study: Stage3Study, boot) -> tuple[dict, dict]:
     m = study.mention == 1
     deltas = study.judges[m].mean(axis=0) - study.judges[~m].mean(axis=0)
     summary = analysis.rank_correlation_summary(rates["mention_rate"].to_numpy(), deltas)
-    p["fig7.spearman exact permutation two-sided (reported)"] = summary["p_exact_permutation"]
-    p["fig7.spearman exact permutation one-sided (reported)"] = summary["p_exact_one_sided"]
-    p["fig7.spearman asymptotic t (reported, marked unreliable)"] = summary["p_asymptotic"]
+    p["fig7.pearson exact permutation two-sided (reported)"] = summary["p_permutation_pearson"]
+    p[FIG7_SPEARMAN_TWO_SIDED] = summary["p_spearman_exact_conservative"]
+    p[FIG7_SPEARMAN_ONE_SIDED] = summary["p_spearman_one_sided_conservative"]
+    p["fig7.spearman asymptotic t (contrast, unreliable)"] = summary["p_spearman_asymptotic"]
     return p, cov
 
 
@@ -432,23 +438,23 @@ def calibrate(
 
 def failures(rates: pl.DataFrame, coverage: pl.DataFrame) -> list[str]:
     """Reported tests outside BAND and intervals below MIN_COVERAGE (contrast rows and rows
-    marked 'units independent' or 'unreliable' are measured, not required)."""
+    marked 'units independent' or 'unreliable' are measured, not required). Fig 7's Spearman
+    exact tests (contrast, ATTAINABLE) cannot reach the band over 5 models: they must not
+    exceed their attainable size (by more than 3 MC SE)."""
     out = []
     for r in rates.iter_rows(named=True):
-        if "reported" in r["test"] and "unreliable" not in r["test"]:
-            rate = r["rejection_rate"]
-            if "exact permutation" in r["test"]:
-                # 5 models: the attainable sizes at or below .05 are 2/120 (two-sided) and
-                # 5/120 (one-sided); the test cannot reach the band, it must not exceed them
-                level = 2 / 120 if "two-sided" in r["test"] else 5 / 120
-                if rate > level + 3 * np.sqrt(level * (1 - level) / r["n_sim"]):
-                    out.append(f"{r['test']}: rejection rate {rate:.3f} > attainable {level:.3f}")
-                else:
-                    print(
-                        f"below the band by construction (5 models, attainable size "
-                        f"{level:.3f}): {r['test']} {rate:.3f}"
-                    )
-            elif not BAND[0] <= rate <= BAND[1]:
+        rate = r["rejection_rate"]
+        if r["test"] in ATTAINABLE:
+            level = ATTAINABLE[r["test"]]
+            if rate > level + 3 * np.sqrt(level * (1 - level) / r["n_sim"]):
+                out.append(f"{r['test']}: rejection rate {rate:.3f} > attainable {level:.3f}")
+            else:
+                print(
+                    f"below the band by construction (5 models, attainable size "
+                    f"{level:.3f}; contrast only): {r['test']} {rate:.3f}"
+                )
+        elif "reported" in r["test"] and "unreliable" not in r["test"]:
+            if not BAND[0] <= rate <= BAND[1]:
                 out.append(f"{r['test']}: rejection rate {rate:.3f}")
     for r in coverage.iter_rows(named=True):
         if "old" not in r["interval"] and r["coverage"] < MIN_COVERAGE:

@@ -302,33 +302,53 @@ def test_mention_rates_and_exact_interval(loaded, raw):
             assert r["ci_low"] <= r["mention_rate"] <= r["ci_high"]
 
 
-def _brute_force_permutation_p(x, y):
+def _brute_force_permutation_p(x, y, statistic):
     """Two-sided p as scipy.stats.permutation_test defines it: twice the smaller one-sided
-    share of all n! pairings at least as extreme (capped at 1), Spearman by scipy."""
-    obs = spearmanr(x, y)[0]
-    stats = np.array([spearmanr(x, np.array(p))[0] for p in permutations(y)])
-    eps = 1e-14 * max(1, abs(obs))
+    share of all n! pairings at least as extreme (capped at 1), by enumerating the pairings
+    with itertools; also the one-sided share for a positive association."""
+    obs = statistic(x, y)
+    stats = np.array([statistic(x, np.array(p)) for p in permutations(y)])
+    eps = 1e-12 * max(1, abs(obs))
     greater = np.mean(stats >= obs - eps)
     less = np.mean(stats <= obs + eps)
     return obs, min(1.0, 2 * min(greater, less)), greater
 
 
-@pytest.mark.parametrize(
-    "x,y",
-    [
-        ([0.05, 0.35, 0.2, 0.5, 0.45], [-0.39, 0.18, -0.07, 0.3, 0.1]),  # paper-like, rho 0.9
-        ([0.0, 0.34, 0.3, 0.56, 0.34], [-0.39, 0.17, 0.11, 0.38, 0.24]),  # a tie in x
-        ([0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.3, 0.2]),
-    ],
-)
-def test_rank_correlation_p_is_exact_permutation(x, y):
+def _pearson_by_hand(x, y):
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def _spearman_scipy(x, y):
+    return float(spearmanr(x, y)[0])
+
+
+FIG7_CASES = [
+    ([0.05, 0.35, 0.2, 0.5, 0.45], [-0.39, 0.18, -0.07, 0.3, 0.1]),  # paper-like, rho 0.9
+    ([0.0, 0.34, 0.3, 0.56, 0.34], [-0.39, 0.17, 0.11, 0.38, 0.24]),  # a tie in x
+    ([0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.3, 0.2]),
+    ([0.02, 0.11, 0.35, 0.4, 0.62], [-0.31, 0.05, -0.02, 0.22, 0.27]),
+]
+
+
+@pytest.mark.parametrize("x,y", FIG7_CASES)
+def test_fig7_pearson_p_is_exact_permutation_by_enumeration(x, y):
+    """The test's p against the 120 (or 24) pairings enumerated with itertools, r by numpy's
+    corrcoef."""
     s = analysis.rank_correlation_summary(x, y)
-    obs, p, one_sided = _brute_force_permutation_p(np.array(x), np.array(y))
-    assert s["spearman"] == pytest.approx(obs)
-    assert s["p_exact_permutation"] == pytest.approx(p)
-    assert s["p_exact_one_sided"] == pytest.approx(one_sided)
-    assert s["p_asymptotic"] == pytest.approx(spearmanr(x, y)[1])
+    obs, p, _ = _brute_force_permutation_p(np.array(x), np.array(y), _pearson_by_hand)
+    assert s["pearson"] == pytest.approx(obs)
+    assert s["p_permutation_pearson"] == pytest.approx(p)
     assert s["permutation"].startswith("exact")
+
+
+@pytest.mark.parametrize("x,y", FIG7_CASES)
+def test_fig7_spearman_p_is_exact_permutation(x, y):
+    s = analysis.rank_correlation_summary(x, y)
+    obs, p, one_sided = _brute_force_permutation_p(np.array(x), np.array(y), _spearman_scipy)
+    assert s["spearman"] == pytest.approx(obs)
+    assert s["p_spearman_exact_conservative"] == pytest.approx(p)
+    assert s["p_spearman_one_sided_conservative"] == pytest.approx(one_sided)
+    assert s["p_spearman_asymptotic"] == pytest.approx(spearmanr(x, y)[1])
 
 
 def test_rank_correlation_textbook_values_for_five_models():
@@ -336,8 +356,45 @@ def test_rank_correlation_textbook_values_for_five_models():
     exact one-sided p is 5/120 and the two-sided one 10/120."""
     s = analysis.rank_correlation_summary([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])
     assert s["spearman"] == pytest.approx(0.9)
-    assert s["p_exact_one_sided"] == pytest.approx(5 / 120)
-    assert s["p_exact_permutation"] == pytest.approx(10 / 120)
+    assert s["p_spearman_one_sided_conservative"] == pytest.approx(5 / 120)
+    assert s["p_spearman_exact_conservative"] == pytest.approx(10 / 120)
+    # Pearson's r of the same points is also 0.9 (the ranks are the values); over the 120
+    # pairings of 1..5 r = rho, so its exact p here equals Spearman's
+    assert s["pearson"] == pytest.approx(0.9)
+    assert s["p_permutation_pearson"] == pytest.approx(10 / 120)
+
+
+def test_fig7_tests_reject_on_exactly_6_and_2_of_the_120_pairings():
+    """The size of an exact permutation test under exchangeable models is the share of the
+    pairings on which it rejects: with distinct continuous values, Pearson's r test rejects at
+    .05 on exactly 6 of 120 (size .05); Spearman's two-sided one only at rho = ±1, 2 of 120."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(5), rng.standard_normal(5)
+    pearson, spearman = 0, 0
+    for perm in permutations(range(5)):
+        s = analysis.rank_correlation_summary(x, y[list(perm)])
+        pearson += s["p_permutation_pearson"] <= 0.05
+        spearman += s["p_spearman_exact_conservative"] <= 0.05
+    assert (pearson, spearman) == (6, 2)
+
+
+def test_fig7_pearson_test_holds_its_level_on_iid_data():
+    """600 null data sets of 5 i.i.d. continuous (x, y) (seeded): the Pearson permutation test
+    rejects at .05 in 0.05 ± 3 Monte Carlo SE (0.0089) of them, Spearman's exact two-sided
+    test in no more than 2/120 + 3 SE (it can reject only at rho = ±1)."""
+    rng = np.random.default_rng(11)
+    n = 600
+    p_r, p_rho = [], []
+    for _ in range(n):
+        s = analysis.rank_correlation_summary(rng.standard_normal(5), rng.exponential(size=5))
+        p_r.append(s["p_permutation_pearson"])
+        p_rho.append(s["p_spearman_exact_conservative"])
+    rate_r = np.mean(np.array(p_r) <= 0.05)
+    rate_rho = np.mean(np.array(p_rho) <= 0.05)
+    assert abs(rate_r - 0.05) <= 3 * np.sqrt(0.05 * 0.95 / n), rate_r
+    assert rate_rho <= 2 / 120 + 3 * np.sqrt((2 / 120) * (1 - 2 / 120) / n), rate_rho
+    # no Spearman p of 5 points lies in (2/120, 0.05]: its attainable levels jump past .05
+    assert not any(2 / 120 + 1e-9 < p <= 0.05 for p in p_rho)
 
 
 def test_rank_correlation_needs_three_models():
@@ -385,6 +442,10 @@ def test_mention_vs_penalty_joins_models_and_explains_the_rest():
     notes = dict(zip(table["model"], table["note"], strict=True))
     assert "no flagged unit" in notes["d"] and "judge only" in notes["e"]
     assert summary["n_models"] == 3 and summary["spearman"] == pytest.approx(1.0)
+    x, y = np.array([0.0, 0.3, 0.5]), np.array([-0.4, 0.1, 0.3])
+    assert summary["pearson"] == pytest.approx(np.corrcoef(x, y)[0, 1])
+    # 3 models, 6 pairings: r is largest on the observed one, smallest on the reverse
+    assert summary["p_permutation_pearson"] == pytest.approx(2 / 6)
 
 
 def test_judges_table_holm_across_judges():
