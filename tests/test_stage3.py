@@ -148,6 +148,83 @@ def test_agreement_table_equals_scipy_sklearn_krippendorff(loaded, raw):
     assert analysis.closest_kappa_to_paper(table).startswith("mean pairwise weighted kappa")
 
 
+def _clustered_ratings(seed=4, n_users=9):
+    """Units in ``n_users`` users (2–7 units each) rated 1–5 by 3 annotators with a shared
+    user and unit effect, a few ratings missing: a design where each Spearman interval is
+    defined."""
+    rng = np.random.default_rng(seed)
+    per_user = rng.integers(2, 8, n_users)
+    cl = np.repeat(np.arange(n_users), per_user)
+    latent = rng.standard_normal(n_users)[cl] * 0.6 + rng.standard_normal(cl.size) * 0.6
+    h = np.clip(np.rint(3 + latent[:, None] + rng.standard_normal((cl.size, 3))), 1, 5)
+    h[rng.random(h.shape) < 0.08] = np.nan
+    frame = pl.DataFrame(
+        {
+            "response_item_id": [f"r{i:03d}" for i in range(cl.size)],
+            "attribute_id": ["a"] * cl.size,
+            "generator": ["g"] * cl.size,
+            "user_id": [f"u{c}" for c in cl],
+            "prompt_id": [f"p{c}" for c in cl],
+        }
+    )
+    units = data.Units(frame, cl.astype(np.int64), n_users, np.arange(cl.size), cl)
+    return units, h
+
+
+def _jackknife_z_by_hand(est, jack, g):
+    """The documented interval written out with scipy's t and normal quantiles."""
+    from scipy.stats import norm
+    from scipy.stats import t as t_dist
+
+    z, zj = np.arctanh(est), np.arctanh(np.asarray(jack))
+    z_bc = g * z - (g - 1) * zj.mean()
+    se = np.sqrt((g - 1) / g * np.sum((zj - zj.mean()) ** 2))
+    t = t_dist.ppf(0.975, g - 1)
+    factor = np.sqrt(g / (g - 1)) * t / norm.ppf(0.975)
+    return np.tanh(z_bc - factor * t * se), np.tanh(z_bc + factor * t * se)
+
+
+def test_agreement_spearman_intervals_are_the_jackknife_fisher_z_interval():
+    """The Spearman rows' intervals (mean over pairs, each pair) against a leave-one-user-out
+    jackknife computed by hand: scipy's spearmanr on the units of the other users (both
+    annotators present), Fisher's z, the bias-corrected z ± f · t(G − 1) · SE."""
+    units, h = _clustered_ratings()
+    table = analysis.agreement_table(["A", "B", "C"], h, units, BOOT)
+    rows = {(r["statistic"], r["pair"]): r for r in table.iter_rows(named=True)}
+    g = units.n_clusters
+    pairs = list(combinations(range(3), 2))
+
+    def rho(a, b, keep):
+        ok = keep & ~np.isnan(h[:, a]) & ~np.isnan(h[:, b])
+        return spearmanr(h[ok, a], h[ok, b])[0]
+
+    everyone = np.ones(len(h), bool)
+    loo = np.array([[rho(a, b, units.clusters != i) for i in range(g)] for a, b in pairs])
+    full = np.array([rho(a, b, everyone) for a, b in pairs])
+    for (a, b), est, jack in zip(pairs, full, loo, strict=True):
+        row = rows[("Spearman rho", f"{'ABC'[a]}|{'ABC'[b]}")]
+        assert row["estimate"] == pytest.approx(est)
+        low, high = _jackknife_z_by_hand(est, jack, g)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-12)
+    row = rows[("mean pairwise Spearman rho", "mean over pairs")]
+    low, high = _jackknife_z_by_hand(full.mean(), loo.mean(axis=0), g)
+    assert row["estimate"] == pytest.approx(full.mean())
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-12)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    # the kappa rows keep the widened percentile bootstrap: not the jackknife interval
+    kappa = rows[("mean pairwise weighted kappa (linear)", "mean over pairs")]
+    assert kappa["ci_low"] is not None
+
+
+def test_jackknife_fisher_z_interval_needs_three_users():
+    from recenter.stats.bootstrap import jackknife_fisher_z_interval
+
+    low, high = jackknife_fisher_z_interval(0.4, [0.3, np.nan, 0.5], 0.95)
+    assert np.isnan(low) and np.isnan(high)
+    low, high = jackknife_fisher_z_interval(0.4, [0.3, 0.45, 0.5], 0.95)
+    assert (low, high) == pytest.approx(_jackknife_z_by_hand(0.4, [0.3, 0.45, 0.5], 3))
+
+
 def test_human_mean_interval_comes_from_the_judges_resamples(loaded):
     """A judge that rates every unit exactly as the humans do (here: one annotator's ratings
     against that annotator alone, since judge ratings are integers) must get the humans'
