@@ -1,9 +1,10 @@
-"""Candidate 95% intervals for the Stage-3 mean pairwise Spearman rho and each pair's rho at
-16 clusters (run by hand; issue 9):
+"""Candidate 95% intervals for the Stage-3 Spearman rhos at 16 clusters: the human agreement's
+mean pairwise rho and each pair's rho, and Table 6's rho of a judge with the mean human (run by
+hand; issue 9):
 
     nice -n 5 .venv/bin/python bench/agreement_intervals.py [--studies 3000] [--replicates 499]
 
-(seed 20261202; 230 s on the shared 2-core machine, 2026-12-05). The chosen interval,
+(seed 20261202; 256 s on the shared 2-core machine, 2026-12-06). The chosen interval,
 ``jackknife_bc_t_fisher_z_widened``, is what ``recenter.stage3.agreement.agreement_table``
 reports (``recenter.stats.bootstrap.jackknife_fisher_z_interval``).
 
@@ -12,7 +13,8 @@ interchangeable=True)``: 16 users, 3 exchangeable humans; truth from ``interchan
 the same for every pair), each candidate's coverage and mean width are written to
 ``bench/results/agreement_intervals.csv`` (candidate, row, coverage, mc_se, mean_width,
 share_truth_above: misses with the truth above the interval, n_sim). ``row`` is ``mean``
-(mean over the 3 pairs) or ``pair`` (the 3 pairs pooled, 3 rows per study). Candidates
+(mean over the 3 pairs), ``pair`` (the 3 pairs pooled, 3 rows per study) or ``judge`` (the
+interchangeable judge's rho with the mean of the 3 humans; truth ``spearman``). Candidates
 (θ̂ the estimate, z = atanh, θ̂₍ᵢ₎ the leave-one-user-out values, G the users,
 f = sqrt(G/(G−1)) t_{G−1}/z the small-cluster factor of the workflow):
 
@@ -90,8 +92,11 @@ def _inner_jackknife_se(counts: np.ndarray, pairs, n_clusters: int) -> np.ndarra
     return np.sqrt((gg[:, 0] - 1) / gg[:, 0] * (w * (z - mean) ** 2).sum(axis=1))
 
 
-def intervals(h: np.ndarray, clusters: np.ndarray, n_clusters: int, replicates: int) -> dict:
-    """{(candidate, 'mean' | 'pair<k>'): (low, high)} for one study."""
+def intervals(
+    h: np.ndarray, clusters: np.ndarray, n_clusters: int, replicates: int, judge=None
+) -> dict:
+    """{(candidate, 'mean' | 'pair<k>' | 'judge'): (low, high)} for one study; 'judge' (with
+    ``judge``: one rater's ratings) is Table 6's rho of the judge with the mean human."""
     from scipy.stats import t as t_dist
 
     from recenter.stats import ratings as rs
@@ -114,6 +119,14 @@ def intervals(h: np.ndarray, clusters: np.ndarray, n_clusters: int, replicates: 
     rows = [("mean", mean_e, jack_mean, -1)]
     for k, ((_, _, e), j) in enumerate(zip(pair_es, jack_pairs, strict=True)):
         rows.append((f"pair{k}", e, j, k))
+    if judge is not None:
+        hmean = np.nanmean(h, axis=1)
+        e = rs.spearman_bootstrap(judge, hmean, clusters, n_clusters, **kw)
+        jp = sp._pair(np.asarray(judge, float), hmean, clusters, n_clusters)
+        se_j = _inner_jackknife_se(counts, [jp], n_clusters)[:, :1]
+        se_star = np.column_stack([se_star, se_j])
+        jack_j = rs.spearman_jackknife(judge, hmean, clusters)
+        rows.append(("judge", e, jack_j, se_star.shape[1] - 1))
     for name, e, jack, col in rows:
         est, reps = e.estimate, e.replicates
         lo, hi = bca_interval(est, reps, jack, conf)
@@ -179,17 +192,18 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=cal.RESULTS / "agreement_intervals.csv")
     a = ap.parse_args()
     t0 = time.time()
-    truth = cal.interchangeable_truth(a.seed + 1)["pairwise"]
-    print(f"truth {truth:.4f}", file=sys.stderr)
+    truths = cal.interchangeable_truth(a.seed + 1)
+    print(f"truths {truths}", file=sys.stderr)
     rng = np.random.default_rng(a.seed)
     hits: dict[tuple[str, str], list[float]] = {}
     widths: dict[tuple[str, str], list[float]] = {}
     above: dict[tuple[str, str], list[float]] = {}
     for s in range(a.studies):
         st = cal.stage3_null_study(rng, interchangeable=True)
-        res = intervals(st.h, st.units.clusters, st.units.n_clusters, a.replicates)
+        res = intervals(st.h, st.units.clusters, st.units.n_clusters, a.replicates, st.judges[:, 0])
         for (cand, name), (lo, hi) in res.items():
-            key = (cand, "mean" if name == "mean" else "pair")
+            key = (cand, name if name in ("mean", "judge") else "pair")
+            truth = truths["spearman" if name == "judge" else "pairwise"]
             hits.setdefault(key, []).append(float(lo <= truth <= hi))
             above.setdefault(key, []).append(float(truth > hi))
             widths.setdefault(key, []).append(float(hi - lo))
@@ -215,7 +229,7 @@ def main() -> int:
     with pl.Config(tbl_rows=50, tbl_width_chars=120):
         print(table)
     print(
-        f"truth {truth:.4f}; {a.studies} studies, {a.replicates} replicates, seed {a.seed}: "
+        f"truths {truths}; {a.studies} studies, {a.replicates} replicates, seed {a.seed}: "
         f"{time.time() - t0:.0f} s"
     )
     return 0

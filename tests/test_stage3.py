@@ -216,6 +216,30 @@ def test_agreement_spearman_intervals_are_the_jackknife_fisher_z_interval():
     assert kappa["ci_low"] is not None
 
 
+def test_judge_spearman_interval_is_the_jackknife_fisher_z_interval():
+    """Table 6's rho of a judge with the mean human: its interval against the leave-one-user-
+    out jackknife by hand (scipy's spearmanr on the other users' units)."""
+    units, h = _clustered_ratings(seed=6)
+    rng = np.random.default_rng(1)
+    judge = np.clip(np.rint(np.nanmean(h, axis=1) + rng.standard_normal(len(h))), 1, 5)
+    mention = (rng.random(len(h)) < 0.3).astype(float)
+    res = analysis.judge_analysis("j", "llm_judge", judge, h, mention, units, BOOT)
+    row = res.row.row(0, named=True)
+    hm = np.nanmean(h, axis=1)
+    ok = ~np.isnan(hm)
+    est = spearmanr(judge[ok], hm[ok])[0]
+    g = units.n_clusters
+    jack = [
+        spearmanr(judge[ok & (units.clusters != i)], hm[ok & (units.clusters != i)])[0]
+        for i in range(g)
+    ]
+    assert row["spearman"] == pytest.approx(est)
+    low, high = _jackknife_z_by_hand(est, jack, g)
+    assert (row["spearman_ci_low"], row["spearman_ci_high"]) == pytest.approx(
+        (low, high), abs=1e-12
+    )
+
+
 def test_jackknife_fisher_z_interval_needs_three_users():
     from recenter.stats.bootstrap import jackknife_fisher_z_interval
 

@@ -207,15 +207,17 @@ def jackknife_fisher_z_interval(
         SE_J² = (G − 1)/G Σ (z(θ̂₍ᵢ₎) − mean z(θ̂₍ᵢ₎))²
         tanh(z_bc ± f · t_{G−1, 1−α/2} · SE_J),  f = ``small_cluster_factor(G)``
 
-    Used for the Stage-3 Spearman agreement rows: Spearman's rho of ratings clustered in 16
-    users is biased towards 0 (a sample of 16 users under-represents their variance) and its
-    bootstrap/BCa interval under-covered (0.917 for the mean over pairs, 0.923 per pair, 3,000
-    simulated studies; ``bench/agreement_intervals.py``). The bias correction removes most
-    of the bias; the plain t(G − 1) jackknife interval still under-covers (0.922 / 0.936: the
-    jackknife SE of a rank statistic over 16 users of unequal size is itself noisy), and the
-    project's small-cluster factor f (1.12 for G = 16) brings it to 0.947 / 0.960 at about
-    1.2 times the old width. Values of ±1 are clipped to ±(1 − 1e-12). NaN when fewer than 3
-    jackknife values are defined or the estimate is NaN."""
+    Used for the Stage-3 Spearman intervals (the human agreement's rows, a judge's rho with
+    the mean human): Spearman's rho of ratings clustered in 16 users is biased towards 0 (a
+    sample of 16 users under-represents their variance) and its widened BCa bootstrap
+    interval under-covered (0.917 for the mean over annotator pairs, 0.923 per pair, 0.920
+    for a judge with the mean human; 3,000 simulated studies, ``bench/agreement_intervals.py``).
+    The bias correction removes most of the bias; the plain t(G − 1) jackknife interval
+    still under-covers (0.922 / 0.936 / 0.930: the jackknife SE of a rank statistic over 16
+    users of unequal size is itself noisy), and the project's small-cluster factor f (1.12
+    for G = 16) brings it to 0.947 / 0.960 / 0.953 at about 1.2 times the old width. Values
+    of ±1 are clipped to ±(1 − 1e-12). NaN when fewer than 3 jackknife values are defined or
+    the estimate is NaN."""
     from scipy.stats import t as t_dist
 
     jack = np.asarray(jackknife, dtype=float)
