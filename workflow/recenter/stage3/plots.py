@@ -229,8 +229,8 @@ def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     if summary.height:
         s = summary.row(0, named=True)
         sub = (
-            f"Spearman ρ = {s['spearman']:.2f} over {s['n_units']} models; exact permutation "
-            f"test of Pearson's r = {s['pearson']:.2f}: p = {s['p_permutation_pearson']:.3g}"
+            f"Spearman ρ = {s['spearman']:.2f} over {s['n_units']} models; Pearson r = "
+            f"{s['pearson']:.2f}, exact permutation p = {s['p_permutation_pearson']:.3g}"
         )
     else:
         note = table.filter(pl.col("mention_rate").is_null())["note"]
