@@ -4,7 +4,7 @@ hand; issue 9):
 
     nice -n 5 .venv/bin/python bench/agreement_intervals.py [--studies 3000] [--replicates 499]
 
-(seed 20261202; 256 s on the shared 2-core machine, 2026-12-06). The chosen interval,
+(seed 20261202; 137 s on the shared 2-core machine, 2026-12-06). The chosen interval,
 ``jackknife_bc_t_fisher_z_widened``, is what ``recenter.stage3.agreement.agreement_table``
 reports (``recenter.stats.bootstrap.jackknife_fisher_z_interval``).
 
@@ -116,7 +116,7 @@ def intervals(
     f = small_cluster_factor(g, conf)
     tq = t_dist.ppf(1 - (1 - conf) / 2, g - 1)
     out = {}
-    rows = [("mean", mean_e, jack_mean, -1)]
+    rows = [("mean", mean_e, jack_mean, len(pairs))]  # se_star: pairs, then their mean
     for k, ((_, _, e), j) in enumerate(zip(pair_es, jack_pairs, strict=True)):
         rows.append((f"pair{k}", e, j, k))
     if judge is not None:
