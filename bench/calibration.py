@@ -33,7 +33,7 @@ with generator rates (.05, .15, .30, .45, .60) and pair and item random effects 
 judges' Δ are exchangeable, the null of Fig 7). A second scenario ("interchangeable") sets
 every leniency to 0, so that a judge is a 4th rater exchangeable with the humans: the
 like-for-like Spearman gap is 0 there and the Spearman truths are constants (computed once
-from a study with 4,000 pairs).
+from 8 studies of 16,000 pairs, ``interchangeable_truth``).
 
 Stage 1 (``stage1_null_study``): 77 users (47 real, 30 synthetic) with 1 + Poisson(24.7)
 attributes each (mean 25.7), each judged by the same 3 annotators: latent = user effect
@@ -76,6 +76,11 @@ LENIENCY_SD = 0.2
 MENTION_RATES = np.array([0.05, 0.15, 0.30, 0.45, 0.60])
 MENTION_SD = {"pair": 1.0, "item": 0.5}
 GENERATORS = ("g1", "g2", "g3", "g4", "g5")
+#: Fig 7's Spearman exact tests, kept for contrast: over 5 models their attainable sizes at
+#: or below .05 are 2/120 (two-sided, rho = ±1) and 5/120 (one-sided, rho >= 0.9)
+FIG7_SPEARMAN_TWO_SIDED = "fig7.spearman exact permutation two-sided (conservative, contrast)"
+FIG7_SPEARMAN_ONE_SIDED = "fig7.spearman exact permutation one-sided (conservative, contrast)"
+ATTAINABLE = {FIG7_SPEARMAN_TWO_SIDED: 2 / 120, FIG7_SPEARMAN_ONE_SIDED: 5 / 120}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -312,9 +317,10 @@ def run_stage3(study: Stage3Study, boot) -> tuple[dict, dict]:
     m = study.mention == 1
     deltas = study.judges[m].mean(axis=0) - study.judges[~m].mean(axis=0)
     summary = analysis.rank_correlation_summary(rates["mention_rate"].to_numpy(), deltas)
-    p["fig7.spearman exact permutation two-sided (reported)"] = summary["p_exact_permutation"]
-    p["fig7.spearman exact permutation one-sided (reported)"] = summary["p_exact_one_sided"]
-    p["fig7.spearman asymptotic t (reported, marked unreliable)"] = summary["p_asymptotic"]
+    p["fig7.pearson exact permutation two-sided (reported)"] = summary["p_permutation_pearson"]
+    p[FIG7_SPEARMAN_TWO_SIDED] = summary["p_spearman_exact_conservative"]
+    p[FIG7_SPEARMAN_ONE_SIDED] = summary["p_spearman_one_sided_conservative"]
+    p["fig7.spearman asymptotic t (contrast, unreliable)"] = summary["p_spearman_asymptotic"]
     return p, cov
 
 
@@ -327,6 +333,8 @@ def run_interchangeable(study: Stage3Study, boot, truth: dict) -> dict:
     ).row.row(0, named=True)
     agree = analysis.agreement_table(["h1", "h2", "h3"], h, u, boot)
     mean_rho = agree.filter(pl.col("statistic") == "mean pairwise Spearman rho").row(0, named=True)
+    # each annotator pair's rho: the humans are exchangeable, so every pair has the same truth
+    per_pair = agree.filter(pl.col("statistic") == "Spearman rho")
     return {
         "tab6.spearman_gap_like_for_like (interchangeable)": _covers(
             row["spearman_gap_ci_low"], row["spearman_gap_ci_high"], 0.0
@@ -337,22 +345,34 @@ def run_interchangeable(study: Stage3Study, boot, truth: dict) -> dict:
         "agreement.mean pairwise Spearman (interchangeable)": _covers(
             mean_rho["ci_low"], mean_rho["ci_high"], truth["pairwise"]
         ),
+        "agreement.Spearman per annotator pair (interchangeable)": [
+            _covers(r["ci_low"], r["ci_high"], truth["pairwise"])
+            for r in per_pair.iter_rows(named=True)
+        ],
     }
 
 
-def interchangeable_truth(seed: int, n_pairs: int = 4000) -> dict:
-    """Population values in the interchangeable scenario, from one study with ``n_pairs``
-    pairs (4,000: Monte Carlo SE of each about 0.003)."""
+def interchangeable_truth(seed: int, n_pairs: int = 128_000, chunk: int = 16_000) -> dict:
+    """Population values in the interchangeable scenario: the mean over independent studies
+    of ``chunk`` pairs each (``n_pairs`` in all; 128,000: Monte Carlo SE of the pairwise rho
+    about 0.0006, measured from the spread of the 8 studies). The bias of a study of 16,000
+    pairs is negligible (O(1/G)). A single study of 4,000 pairs, used before, has an SE of
+    about 0.004, a tenth of an interval's half-width: it moved the measured coverage of the
+    Spearman intervals by about a percentage point."""
     from recenter.stats import ratings as rs
 
     rng = np.random.default_rng(seed)
-    big = stage3_null_study(
-        rng, n_pairs=n_pairs, n_attr=n_pairs * 73 // 16, extra=0, interchangeable=True
-    )
-    h = big.h
-    hmean = h.mean(axis=1)
-    pairwise = np.mean([rs.spearman(h[:, a], h[:, b]) for a, b in ((0, 1), (0, 2), (1, 2))])
-    return {"spearman": rs.spearman(big.judges[:, 0], hmean), "pairwise": float(pairwise)}
+    vals = []
+    for _ in range(max(1, n_pairs // chunk)):
+        size = min(chunk, n_pairs)
+        big = stage3_null_study(
+            rng, n_pairs=size, n_attr=size * 73 // 16, extra=0, interchangeable=True
+        )
+        h = big.h
+        pairwise = np.mean([rs.spearman(h[:, a], h[:, b]) for a, b in ((0, 1), (0, 2), (1, 2))])
+        vals.append((rs.spearman(big.judges[:, 0], h.mean(axis=1)), float(pairwise)))
+    spearman, pairwise = np.mean(vals, axis=0)
+    return {"spearman": float(spearman), "pairwise": float(pairwise)}
 
 
 def run_stage1(jm, boot) -> tuple[dict, dict]:
@@ -368,7 +388,7 @@ def run_stage1(jm, boot) -> tuple[dict, dict]:
 
 # ---- driver ------------------------------------------------------------------------------
 def calibrate(
-    n_studies: int, replicates: int, seed: int, progress: bool = True, truth_pairs: int = 4000
+    n_studies: int, replicates: int, seed: int, progress: bool = True, truth_pairs: int = 128_000
 ):
     """Run ``n_studies`` null studies of each kind; returns (rates, coverage) DataFrames."""
     from recenter.stats.bootstrap import BootstrapConfig
@@ -432,23 +452,23 @@ def calibrate(
 
 def failures(rates: pl.DataFrame, coverage: pl.DataFrame) -> list[str]:
     """Reported tests outside BAND and intervals below MIN_COVERAGE (contrast rows and rows
-    marked 'units independent' or 'unreliable' are measured, not required)."""
+    marked 'units independent' or 'unreliable' are measured, not required). Fig 7's Spearman
+    exact tests (contrast, ATTAINABLE) cannot reach the band over 5 models: they must not
+    exceed their attainable size (by more than 3 MC SE)."""
     out = []
     for r in rates.iter_rows(named=True):
-        if "reported" in r["test"] and "unreliable" not in r["test"]:
-            rate = r["rejection_rate"]
-            if "exact permutation" in r["test"]:
-                # 5 models: the attainable sizes at or below .05 are 2/120 (two-sided) and
-                # 5/120 (one-sided); the test cannot reach the band, it must not exceed them
-                level = 2 / 120 if "two-sided" in r["test"] else 5 / 120
-                if rate > level + 3 * np.sqrt(level * (1 - level) / r["n_sim"]):
-                    out.append(f"{r['test']}: rejection rate {rate:.3f} > attainable {level:.3f}")
-                else:
-                    print(
-                        f"below the band by construction (5 models, attainable size "
-                        f"{level:.3f}): {r['test']} {rate:.3f}"
-                    )
-            elif not BAND[0] <= rate <= BAND[1]:
+        rate = r["rejection_rate"]
+        if r["test"] in ATTAINABLE:
+            level = ATTAINABLE[r["test"]]
+            if rate > level + 3 * np.sqrt(level * (1 - level) / r["n_sim"]):
+                out.append(f"{r['test']}: rejection rate {rate:.3f} > attainable {level:.3f}")
+            else:
+                print(
+                    f"below the band by construction (5 models, attainable size "
+                    f"{level:.3f}; contrast only): {r['test']} {rate:.3f}"
+                )
+        elif "reported" in r["test"] and "unreliable" not in r["test"]:
+            if not BAND[0] <= rate <= BAND[1]:
                 out.append(f"{r['test']}: rejection rate {rate:.3f}")
     for r in coverage.iter_rows(named=True):
         if "old" not in r["interval"] and r["coverage"] < MIN_COVERAGE:

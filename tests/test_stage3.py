@@ -148,6 +148,107 @@ def test_agreement_table_equals_scipy_sklearn_krippendorff(loaded, raw):
     assert analysis.closest_kappa_to_paper(table).startswith("mean pairwise weighted kappa")
 
 
+def _clustered_ratings(seed=4, n_users=9):
+    """Units in ``n_users`` users (2–7 units each) rated 1–5 by 3 annotators with a shared
+    user and unit effect, a few ratings missing: a design where each Spearman interval is
+    defined."""
+    rng = np.random.default_rng(seed)
+    per_user = rng.integers(2, 8, n_users)
+    cl = np.repeat(np.arange(n_users), per_user)
+    latent = rng.standard_normal(n_users)[cl] * 0.6 + rng.standard_normal(cl.size) * 0.6
+    h = np.clip(np.rint(3 + latent[:, None] + rng.standard_normal((cl.size, 3))), 1, 5)
+    h[rng.random(h.shape) < 0.08] = np.nan
+    frame = pl.DataFrame(
+        {
+            "response_item_id": [f"r{i:03d}" for i in range(cl.size)],
+            "attribute_id": ["a"] * cl.size,
+            "generator": ["g"] * cl.size,
+            "user_id": [f"u{c}" for c in cl],
+            "prompt_id": [f"p{c}" for c in cl],
+        }
+    )
+    units = data.Units(frame, cl.astype(np.int64), n_users, np.arange(cl.size), cl)
+    return units, h
+
+
+def _jackknife_z_by_hand(est, jack, g):
+    """The documented interval written out with scipy's t and normal quantiles."""
+    from scipy.stats import norm
+    from scipy.stats import t as t_dist
+
+    z, zj = np.arctanh(est), np.arctanh(np.asarray(jack))
+    z_bc = g * z - (g - 1) * zj.mean()
+    se = np.sqrt((g - 1) / g * np.sum((zj - zj.mean()) ** 2))
+    t = t_dist.ppf(0.975, g - 1)
+    factor = np.sqrt(g / (g - 1)) * t / norm.ppf(0.975)
+    return np.tanh(z_bc - factor * t * se), np.tanh(z_bc + factor * t * se)
+
+
+def test_agreement_spearman_intervals_are_the_jackknife_fisher_z_interval():
+    """The Spearman rows' intervals (mean over pairs, each pair) against a leave-one-user-out
+    jackknife computed by hand: scipy's spearmanr on the units of the other users (both
+    annotators present), Fisher's z, the bias-corrected z ± f · t(G − 1) · SE."""
+    units, h = _clustered_ratings()
+    table = analysis.agreement_table(["A", "B", "C"], h, units, BOOT)
+    rows = {(r["statistic"], r["pair"]): r for r in table.iter_rows(named=True)}
+    g = units.n_clusters
+    pairs = list(combinations(range(3), 2))
+
+    def rho(a, b, keep):
+        ok = keep & ~np.isnan(h[:, a]) & ~np.isnan(h[:, b])
+        return spearmanr(h[ok, a], h[ok, b])[0]
+
+    everyone = np.ones(len(h), bool)
+    loo = np.array([[rho(a, b, units.clusters != i) for i in range(g)] for a, b in pairs])
+    full = np.array([rho(a, b, everyone) for a, b in pairs])
+    for (a, b), est, jack in zip(pairs, full, loo, strict=True):
+        row = rows[("Spearman rho", f"{'ABC'[a]}|{'ABC'[b]}")]
+        assert row["estimate"] == pytest.approx(est)
+        low, high = _jackknife_z_by_hand(est, jack, g)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-12)
+    row = rows[("mean pairwise Spearman rho", "mean over pairs")]
+    low, high = _jackknife_z_by_hand(full.mean(), loo.mean(axis=0), g)
+    assert row["estimate"] == pytest.approx(full.mean())
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-12)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    # the kappa rows keep the widened percentile bootstrap: not the jackknife interval
+    kappa = rows[("mean pairwise weighted kappa (linear)", "mean over pairs")]
+    assert kappa["ci_low"] is not None
+
+
+def test_judge_spearman_interval_is_the_jackknife_fisher_z_interval():
+    """Table 6's rho of a judge with the mean human: its interval against the leave-one-user-
+    out jackknife by hand (scipy's spearmanr on the other users' units)."""
+    units, h = _clustered_ratings(seed=6)
+    rng = np.random.default_rng(1)
+    judge = np.clip(np.rint(np.nanmean(h, axis=1) + rng.standard_normal(len(h))), 1, 5)
+    mention = (rng.random(len(h)) < 0.3).astype(float)
+    res = analysis.judge_analysis("j", "llm_judge", judge, h, mention, units, BOOT)
+    row = res.row.row(0, named=True)
+    hm = np.nanmean(h, axis=1)
+    ok = ~np.isnan(hm)
+    est = spearmanr(judge[ok], hm[ok])[0]
+    g = units.n_clusters
+    jack = [
+        spearmanr(judge[ok & (units.clusters != i)], hm[ok & (units.clusters != i)])[0]
+        for i in range(g)
+    ]
+    assert row["spearman"] == pytest.approx(est)
+    low, high = _jackknife_z_by_hand(est, jack, g)
+    assert (row["spearman_ci_low"], row["spearman_ci_high"]) == pytest.approx(
+        (low, high), abs=1e-12
+    )
+
+
+def test_jackknife_fisher_z_interval_needs_three_users():
+    from recenter.stats.bootstrap import jackknife_fisher_z_interval
+
+    low, high = jackknife_fisher_z_interval(0.4, [0.3, np.nan, 0.5], 0.95)
+    assert np.isnan(low) and np.isnan(high)
+    low, high = jackknife_fisher_z_interval(0.4, [0.3, 0.45, 0.5], 0.95)
+    assert (low, high) == pytest.approx(_jackknife_z_by_hand(0.4, [0.3, 0.45, 0.5], 3))
+
+
 def test_human_mean_interval_comes_from_the_judges_resamples(loaded):
     """A judge that rates every unit exactly as the humans do (here: one annotator's ratings
     against that annotator alone, since judge ratings are integers) must get the humans'
@@ -302,33 +403,53 @@ def test_mention_rates_and_exact_interval(loaded, raw):
             assert r["ci_low"] <= r["mention_rate"] <= r["ci_high"]
 
 
-def _brute_force_permutation_p(x, y):
+def _brute_force_permutation_p(x, y, statistic):
     """Two-sided p as scipy.stats.permutation_test defines it: twice the smaller one-sided
-    share of all n! pairings at least as extreme (capped at 1), Spearman by scipy."""
-    obs = spearmanr(x, y)[0]
-    stats = np.array([spearmanr(x, np.array(p))[0] for p in permutations(y)])
-    eps = 1e-14 * max(1, abs(obs))
+    share of all n! pairings at least as extreme (capped at 1), by enumerating the pairings
+    with itertools; also the one-sided share for a positive association."""
+    obs = statistic(x, y)
+    stats = np.array([statistic(x, np.array(p)) for p in permutations(y)])
+    eps = 1e-12 * max(1, abs(obs))
     greater = np.mean(stats >= obs - eps)
     less = np.mean(stats <= obs + eps)
     return obs, min(1.0, 2 * min(greater, less)), greater
 
 
-@pytest.mark.parametrize(
-    "x,y",
-    [
-        ([0.05, 0.35, 0.2, 0.5, 0.45], [-0.39, 0.18, -0.07, 0.3, 0.1]),  # paper-like, rho 0.9
-        ([0.0, 0.34, 0.3, 0.56, 0.34], [-0.39, 0.17, 0.11, 0.38, 0.24]),  # a tie in x
-        ([0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.3, 0.2]),
-    ],
-)
-def test_rank_correlation_p_is_exact_permutation(x, y):
+def _pearson_by_hand(x, y):
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def _spearman_scipy(x, y):
+    return float(spearmanr(x, y)[0])
+
+
+FIG7_CASES = [
+    ([0.05, 0.35, 0.2, 0.5, 0.45], [-0.39, 0.18, -0.07, 0.3, 0.1]),  # paper-like, rho 0.9
+    ([0.0, 0.34, 0.3, 0.56, 0.34], [-0.39, 0.17, 0.11, 0.38, 0.24]),  # a tie in x
+    ([0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.3, 0.2]),
+    ([0.02, 0.11, 0.35, 0.4, 0.62], [-0.31, 0.05, -0.02, 0.22, 0.27]),
+]
+
+
+@pytest.mark.parametrize("x,y", FIG7_CASES)
+def test_fig7_pearson_p_is_exact_permutation_by_enumeration(x, y):
+    """The test's p against the 120 (or 24) pairings enumerated with itertools, r by numpy's
+    corrcoef."""
     s = analysis.rank_correlation_summary(x, y)
-    obs, p, one_sided = _brute_force_permutation_p(np.array(x), np.array(y))
-    assert s["spearman"] == pytest.approx(obs)
-    assert s["p_exact_permutation"] == pytest.approx(p)
-    assert s["p_exact_one_sided"] == pytest.approx(one_sided)
-    assert s["p_asymptotic"] == pytest.approx(spearmanr(x, y)[1])
+    obs, p, _ = _brute_force_permutation_p(np.array(x), np.array(y), _pearson_by_hand)
+    assert s["pearson"] == pytest.approx(obs)
+    assert s["p_permutation_pearson"] == pytest.approx(p)
     assert s["permutation"].startswith("exact")
+
+
+@pytest.mark.parametrize("x,y", FIG7_CASES)
+def test_fig7_spearman_p_is_exact_permutation(x, y):
+    s = analysis.rank_correlation_summary(x, y)
+    obs, p, one_sided = _brute_force_permutation_p(np.array(x), np.array(y), _spearman_scipy)
+    assert s["spearman"] == pytest.approx(obs)
+    assert s["p_spearman_exact_conservative"] == pytest.approx(p)
+    assert s["p_spearman_one_sided_conservative"] == pytest.approx(one_sided)
+    assert s["p_spearman_asymptotic"] == pytest.approx(spearmanr(x, y)[1])
 
 
 def test_rank_correlation_textbook_values_for_five_models():
@@ -336,8 +457,45 @@ def test_rank_correlation_textbook_values_for_five_models():
     exact one-sided p is 5/120 and the two-sided one 10/120."""
     s = analysis.rank_correlation_summary([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])
     assert s["spearman"] == pytest.approx(0.9)
-    assert s["p_exact_one_sided"] == pytest.approx(5 / 120)
-    assert s["p_exact_permutation"] == pytest.approx(10 / 120)
+    assert s["p_spearman_one_sided_conservative"] == pytest.approx(5 / 120)
+    assert s["p_spearman_exact_conservative"] == pytest.approx(10 / 120)
+    # Pearson's r of the same points is also 0.9 (the ranks are the values); over the 120
+    # pairings of 1..5 r = rho, so its exact p here equals Spearman's
+    assert s["pearson"] == pytest.approx(0.9)
+    assert s["p_permutation_pearson"] == pytest.approx(10 / 120)
+
+
+def test_fig7_tests_reject_on_exactly_6_and_2_of_the_120_pairings():
+    """The size of an exact permutation test under exchangeable models is the share of the
+    pairings on which it rejects: with distinct continuous values, Pearson's r test rejects at
+    .05 on exactly 6 of 120 (size .05); Spearman's two-sided one only at rho = ±1, 2 of 120."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(5), rng.standard_normal(5)
+    pearson, spearman = 0, 0
+    for perm in permutations(range(5)):
+        s = analysis.rank_correlation_summary(x, y[list(perm)])
+        pearson += s["p_permutation_pearson"] <= 0.05
+        spearman += s["p_spearman_exact_conservative"] <= 0.05
+    assert (pearson, spearman) == (6, 2)
+
+
+def test_fig7_pearson_test_holds_its_level_on_iid_data():
+    """600 null data sets of 5 i.i.d. continuous (x, y) (seeded): the Pearson permutation test
+    rejects at .05 in 0.05 ± 3 Monte Carlo SE (0.0089) of them, Spearman's exact two-sided
+    test in no more than 2/120 + 3 SE (it can reject only at rho = ±1)."""
+    rng = np.random.default_rng(11)
+    n = 600
+    p_r, p_rho = [], []
+    for _ in range(n):
+        s = analysis.rank_correlation_summary(rng.standard_normal(5), rng.exponential(size=5))
+        p_r.append(s["p_permutation_pearson"])
+        p_rho.append(s["p_spearman_exact_conservative"])
+    rate_r = np.mean(np.array(p_r) <= 0.05)
+    rate_rho = np.mean(np.array(p_rho) <= 0.05)
+    assert abs(rate_r - 0.05) <= 3 * np.sqrt(0.05 * 0.95 / n), rate_r
+    assert rate_rho <= 2 / 120 + 3 * np.sqrt((2 / 120) * (1 - 2 / 120) / n), rate_rho
+    # no Spearman p of 5 points lies in (2/120, 0.05]: its attainable levels jump past .05
+    assert not any(2 / 120 + 1e-9 < p <= 0.05 for p in p_rho)
 
 
 def test_rank_correlation_needs_three_models():
@@ -385,6 +543,10 @@ def test_mention_vs_penalty_joins_models_and_explains_the_rest():
     notes = dict(zip(table["model"], table["note"], strict=True))
     assert "no flagged unit" in notes["d"] and "judge only" in notes["e"]
     assert summary["n_models"] == 3 and summary["spearman"] == pytest.approx(1.0)
+    x, y = np.array([0.0, 0.3, 0.5]), np.array([-0.4, 0.1, 0.3])
+    assert summary["pearson"] == pytest.approx(np.corrcoef(x, y)[0, 1])
+    # 3 models, 6 pairings: r is largest on the observed one, smallest on the reverse
+    assert summary["p_permutation_pearson"] == pytest.approx(2 / 6)
 
 
 def test_judges_table_holm_across_judges():

@@ -112,8 +112,12 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "rate_ci_low": ("exact_ci_low", "ci_low"),
         "rate_ci_high": ("exact_ci_high", "ci_high"),
         "spearman": ("spearman",),
-        "p_two_sided": ("p_exact_permutation",),
-        "p_one_sided": ("p_exact_one_sided",),
+        "pearson": ("pearson",),
+        # the verdict's p: the exact permutation test of Pearson's r (size .05 over 5 models)
+        "p_test": ("p_permutation_pearson",),
+        # Spearman's exact p: discrete over 5 models (size 2/120), shown, never a verdict
+        "p_spearman": ("p_spearman_exact_conservative",),
+        "p_spearman_one_sided": ("p_spearman_one_sided_conservative",),
     },
     "reward_models": {
         "system": ("system",),

@@ -39,10 +39,14 @@ def _boot_note(boot: BootstrapConfig) -> str:
     return (
         boot.note("users")
         + " Each interval is widened about the estimate by sqrt(G/(G−1))·t(G−1)/z for its G "
-        "users (1.12 for 16; no interval with fewer than 2 users); Spearman intervals are "
-        "BCa (bias correction from the replicates, acceleration from the leave-one-user-out "
-        "jackknife) before the widening, since ρ of clustered ratings is biased with few "
-        "users. Coverage is measured in bench/results/coverage.csv."
+        "users (1.12 for 16; no interval with fewer than 2 users). Intervals of a Spearman ρ "
+        "(a judge's or reward model's ρ with the mean human, the human agreement's ρ) are a "
+        "leave-one-user-out jackknife on Fisher's z instead: the bias-corrected z "
+        "(G·z − (G−1)·mean of the leave-one-out z) ± t(G−1) × the jackknife SE × the same "
+        "factor, back-transformed, since ρ of clustered ratings is biased towards 0 with few "
+        "users (the widened BCa bootstrap interval used before covered about 0.92 of the "
+        "simulated truth at 16 users, this one 0.95–0.96; bench/agreement_intervals.py). "
+        "Coverage is measured in bench/results/coverage.csv."
     )
 
 
@@ -97,8 +101,11 @@ def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
         return (
             "Pairs are annotator ids, each on the units (response item, attribute) both rated "
             "(`n_units`); the group rows average the pairs whose statistic is defined, and "
-            "their interval averages the pairs on every replicate. Spearman's ρ is "
-            "tie-corrected (mid-ranks). Weighted κ is Cohen's (1968) with linear |i−j|/4 or "
+            "their bootstrap interval averages the pairs on every replicate. Spearman's ρ is "
+            "tie-corrected (mid-ranks). **Intervals of the Spearman rows** (the mean over "
+            "pairs and each pair): leave-one-user-out jackknife on Fisher's z = atanh ρ "
+            "(below); the other rows: percentile cluster bootstrap, widened as below. "
+            "Weighted κ is Cohen's (1968) with linear |i−j|/4 or "
             "quadratic ((i−j)/4)² disagreement weights on the 1–5 scale. Krippendorff's α "
             "uses the ordinal metric (all annotators; n = units with ≥ 2 ratings). "
             f"The paper reports 'weighted κ {paper.text('s3.iaa_weighted_kappa')}' without the "
@@ -276,6 +283,18 @@ def mention_gap_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
     )
 
 
+#: The summary row's statistics (recenter.stage3.mentions.rank_correlation_summary).
+FIG7_SUMMARY_COLUMNS = {
+    "spearman": pl.Float64,
+    "pearson": pl.Float64,
+    "p_permutation_pearson": pl.Float64,
+    "p_spearman_exact_conservative": pl.Float64,
+    "p_spearman_one_sided_conservative": pl.Float64,
+    "p_spearman_asymptotic": pl.Float64,
+    "permutation": pl.String,
+}
+
+
 def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> None:
     """fig7_mention_vs_penalty: mention rate as generator vs Δ as judge, per model."""
     with data.connect(db) as con:
@@ -288,25 +307,17 @@ def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> No
     summary_row = pl.DataFrame(
         [
             {
-                "model": "Spearman over models with in_correlation",
+                "model": "association over models with in_correlation",
                 "n_units": summary["n_models"],
                 "note": summary["note"],
-                "spearman": summary["spearman"],
-                "p_exact_permutation": summary["p_exact_permutation"],
-                "p_exact_one_sided": summary["p_exact_one_sided"],
-                "p_asymptotic": summary["p_asymptotic"],
-                "permutation": summary["permutation"],
+                **{k: summary[k] for k in FIG7_SUMMARY_COLUMNS},
             }
         ],
         schema={
             "model": pl.String,
             "n_units": pl.Int64,
             "note": pl.String,
-            "spearman": pl.Float64,
-            "p_exact_permutation": pl.Float64,
-            "p_exact_one_sided": pl.Float64,
-            "p_asymptotic": pl.Float64,
-            "permutation": pl.String,
+            **FIG7_SUMMARY_COLUMNS,
         },
     )
     out = with_p_text(pl.concat([table, summary_row], how="diagonal_relaxed"))
@@ -321,17 +332,23 @@ def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> No
             "(ci_*: Korn–Graubard interval, i.e. Clopper–Pearson on the effective sample size of "
             "units clustered by user with a t(G − 1) adjustment; a percentile bootstrap of a "
             "rare share is [0, 0] at 0 mentions). "
-            "y: the same model's Δ as a judge (Fig 6). The last row is Spearman's ρ over the "
-            "models that are both (in_correlation): p_exact_permutation from "
-            "scipy.stats.permutation_test over all n! pairings (two-sided; exact for ≤ 8 "
-            "models; p_exact_one_sided: for a positive association), p_asymptotic from "
-            "scipy.stats.spearmanr (t approximation, unreliable for n = 5). Paper: r = 0.90, "
-            "p = 0.04 over 5 models; with 5 models r = 0.90 has exact two-sided p = 0.083, "
-            "one-sided 0.042 and asymptotic two-sided 0.037, so the paper's p is one of the "
-            f"last two. Claude mentions attributes in {paper.text('s3.claude_mention_rate')} of "
-            "its responses. The permutation test "
-            "treats the models as the units (5 points); its p is exact under exchangeable "
-            "models, and with 5! = 120 pairings only a few levels are attainable. "
+            "y: the same model's Δ as a judge (Fig 6). The last row summarizes the models that "
+            "are both (in_correlation); **the units of its test are the models** (5 points), "
+            "not the users or the rated units. Effect: Spearman's ρ (the paper's statistic). "
+            "**Test: p_permutation_pearson**, the exact permutation test of Pearson's r "
+            "(column pearson) over all n! pairings of x with y (scipy.stats.permutation_test, "
+            "two-sided; exact for ≤ 8 models): with distinct values r differs on each of the "
+            "120 pairings of 5 models, so the test has size 0.05 when the models are exchangeable "
+            "(measured in bench/calibration.py). Spearman's exact permutation p is kept for "
+            "contrast only (p_spearman_exact_conservative, two-sided; "
+            "p_spearman_one_sided_conservative, for a positive association): ρ over 5 models "
+            "takes 21 values, so the two-sided test can reject at .05 only at ρ = ±1 (size "
+            "2/120 = 0.017) and is conservative; p_spearman_asymptotic (scipy.stats.spearmanr, "
+            "t approximation) is unreliable for n = 5. Neither is used for a verdict. Paper: "
+            "Spearman r = 0.90, p = 0.04 over 5 models; with 5 models ρ = 0.90 has exact "
+            "two-sided p = 0.083, one-sided 0.042 and asymptotic two-sided 0.037, so the "
+            "paper's p is one of the last two. Claude mentions attributes in "
+            f"{paper.text('s3.claude_mention_rate')} of its responses. "
             + CLUSTER_NOTE
             + " "
             + _boot_note(boot)

@@ -119,9 +119,12 @@ def judge_analysis(
       and the unit-level Wilcoxon (``unit_*``, treats dependent units as independent; shown
       for contrast only). Differences are exact (integers on a common grid), so ties are
       ties;
-    - Spearman's rho with the mean human rating, and the like-for-like comparison: rho of the
-      judge with the mean of 2 of the 3 humans minus rho of the held-out human with that same
-      mean, averaged over held-out humans (``recenter.stats.ratings.loo_spearman_bootstrap``);
+    - Spearman's rho with the mean human rating (interval: bias-corrected leave-one-user-out
+      jackknife on Fisher's z, ``recenter.stats.bootstrap.jackknife_fisher_z_interval``; the
+      widened BCa bootstrap interval covered 0.920 at 16 users, this one 0.953), and the
+      like-for-like comparison: rho of the judge with the mean of 2 of the 3 humans minus rho
+      of the held-out human with that same mean, averaged over held-out humans
+      (``recenter.stats.ratings.loo_spearman_bootstrap``; widened percentile interval);
     - for LLM judges its mention gap (Fig 6).
     Reward-model scores are on their own scale: only the rhos are meaningful (the mean, the
     difference and the tests are left empty)."""
@@ -133,12 +136,12 @@ def judge_analysis(
     def small(e):
         return c.small(e, units, both, boot)
 
-    rho = c.small(
+    # rho with the mean human: bias-corrected jackknife on Fisher's z, as the agreement rows
+    # (recenter.stats.bootstrap.jackknife_fisher_z_interval says why)
+    rho = rs.jackknife_z(
         rs.spearman_bootstrap(rating, hmean, cl, units.n_clusters, **kw),
-        units,
-        both,
-        boot,
         rs.spearman_jackknife(rating, hmean, cl),
+        boot.confidence,
     )
     loo = rs.loo_spearman_bootstrap(rating, h, cl, units.n_clusters, **kw)
     loo_gap = small(loo.gap)

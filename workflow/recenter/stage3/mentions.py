@@ -1,7 +1,8 @@
 """Stage-3 explicit mentions: the mention gap of a rater (Fig 6: mean rating of units whose
 response names the attribute minus the rest, with a cluster-level GEE test) and Fig 7, each
-generator's mention rate against the same model's gap as a judge (Spearman's rho with exact
-permutation p-values). The cluster is the user (recenter.stage3.data)."""
+generator's mention rate against the same model's gap as a judge (Spearman's rho as the effect,
+an exact permutation test of Pearson's r over the models as the test). The cluster is the user
+(recenter.stage3.data)."""
 
 from __future__ import annotations
 
@@ -143,9 +144,9 @@ def mention_rates(mention: np.ndarray, units: Units, boot) -> pl.DataFrame:
 
 def mention_vs_penalty(rates: pl.DataFrame, gaps: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     """Join each generator's mention rate (x) with the same model's Δ as a judge (y) and
-    compute Spearman's rho over the models that have both: the exact permutation p-value
-    (scipy.stats.permutation_test over all n! pairings, two-sided) next to scipy's asymptotic
-    one (t distribution with n − 2 df). Returns (per-model table, summary)."""
+    summarize their association over the models that have both (``rank_correlation_summary``:
+    Spearman's rho, and the exact permutation test of Pearson's r over all n! pairings).
+    Returns (per-model table, summary)."""
     judge = gaps.filter(pl.col("kind") == "llm_judge").select(
         pl.col("rater").alias("model"),
         pl.col("delta").alias("judge_delta"),
@@ -185,21 +186,35 @@ def _spearman_along(a, b, axis=-1):
     """Spearman's rho along ``axis`` (mid-ranks, Pearson), vectorized for permutation_test."""
     from scipy.stats import rankdata
 
-    ra, rb = rankdata(a, axis=axis), rankdata(b, axis=axis)
-    ra = ra - ra.mean(axis=axis, keepdims=True)
-    rb = rb - rb.mean(axis=axis, keepdims=True)
+    return _pearson_along(rankdata(a, axis=axis), rankdata(b, axis=axis), axis)
+
+
+def _pearson_along(a, b, axis=-1):
+    """Pearson's r along ``axis``, vectorized for permutation_test."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    a = a - a.mean(axis=axis, keepdims=True)
+    b = b - b.mean(axis=axis, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (ra * rb).sum(axis) / np.sqrt((ra * ra).sum(axis) * (rb * rb).sum(axis))
+        return (a * b).sum(axis) / np.sqrt((a * a).sum(axis) * (b * b).sum(axis))
 
 
 def rank_correlation_summary(x, y, max_exact: int = 8, seed: int = 0) -> dict:
-    """Spearman's rho of a few models with p-values: exact permutation (scipy.stats.
-    permutation_test over every pairing, two-sided = twice the smaller tail, and one-sided
-    for a positive association) next to scipy.stats.spearmanr's asymptotic two-sided p
-    (t distribution, n − 2 df). With n = 5, rho = 0.9 gives exact p = 0.083 two-sided and
-    0.042 one-sided, asymptotic 0.037: the paper's "p = 0.04" is one of the latter two. With
-    more than ``max_exact`` models the permutation test is Monte Carlo (9,999 resamples,
-    seeded) and says so. Fewer than 3 models: NA with the reason."""
+    """Association of a few models' x and y. Effect: Spearman's rho (what the paper reports).
+    Test (``p_permutation_pearson``, the one a verdict uses): exact permutation test of
+    Pearson's r over every pairing of x with y (scipy.stats.permutation_test, "pairings",
+    two-sided = twice the smaller tail). The units are the models; with distinct x and
+    distinct y the n! pairings give n! distinct values of r (almost surely), so with n = 5 the
+    test rejects at .05 on exactly 6 of the 120 pairings: size 0.05 under exchangeable models
+    (ties make it conservative). Spearman's exact test is kept for contrast
+    (``p_spearman_exact_conservative``, two-sided, and ``p_spearman_one_sided_conservative``
+    for a positive association): rho takes only 21 values over 5 models, so its two-sided p
+    is ≤ .05 only at rho = ±1 (size 2/120 = 0.017) and one-sided at rho ≥ 0.9 (5/120), far
+    below the level; with rho = 0.9 its exact p is 0.083 two-sided, 0.042 one-sided.
+    ``p_spearman_asymptotic``: scipy.stats.spearmanr's t approximation (n − 2 df),
+    unreliable for 5 points. With more than ``max_exact`` models the permutation tests are
+    Monte Carlo (9,999 resamples, seeded) and say so. Fewer than 3 models: NA with the
+    reason."""
     from scipy.stats import permutation_test, spearmanr
 
     x = np.asarray(x, float)
@@ -208,9 +223,11 @@ def rank_correlation_summary(x, y, max_exact: int = 8, seed: int = 0) -> dict:
     out: dict[str, Any] = {
         "n_models": n,
         "spearman": None,
-        "p_exact_permutation": None,
-        "p_exact_one_sided": None,
-        "p_asymptotic": None,
+        "pearson": None,
+        "p_permutation_pearson": None,
+        "p_spearman_exact_conservative": None,
+        "p_spearman_one_sided_conservative": None,
+        "p_spearman_asymptotic": None,
         "permutation": None,
         "note": None,
     }
@@ -222,23 +239,26 @@ def rank_correlation_summary(x, y, max_exact: int = 8, seed: int = 0) -> dict:
         out["note"] = "Spearman undefined (a constant variable)"
         return out
     exact = n <= max_exact
-    p = {}
-    for alternative in ("two-sided", "greater"):
-        perm = permutation_test(
+
+    def perm(statistic, alternative):
+        return permutation_test(
             (x, y),
-            _spearman_along,
+            statistic,
             permutation_type="pairings",
             vectorized=True,
             n_resamples=np.inf if exact else 9999,
             alternative=alternative,
             rng=np.random.default_rng(seed),
         )
-        p[alternative] = float(perm.pvalue)
+
+    pearson = perm(_pearson_along, "two-sided")
     out.update(
         spearman=float(res.statistic),
-        p_exact_permutation=p["two-sided"],
-        p_exact_one_sided=p["greater"],
-        p_asymptotic=float(res.pvalue),
+        pearson=float(pearson.statistic),
+        p_permutation_pearson=float(pearson.pvalue),
+        p_spearman_exact_conservative=float(perm(_spearman_along, "two-sided").pvalue),
+        p_spearman_one_sided_conservative=float(perm(_spearman_along, "greater").pvalue),
+        p_spearman_asymptotic=float(res.pvalue),
         permutation=(f"exact, all {n}! pairings" if exact else "Monte Carlo, 9,999 resamples"),
     )
     return out

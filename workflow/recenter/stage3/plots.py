@@ -222,14 +222,15 @@ def mention_gap_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
 
 def mention_vs_penalty_chart(table: pl.DataFrame) -> alt.TopLevelMixin:
     """Fig 7: each model's explicit-mention rate as generator (x) against its Δ as judge (y);
-    the title carries Spearman's rho and its exact permutation p."""
+    the title carries Spearman's rho (the effect) and the p of the test, the exact permutation
+    test of Pearson's r over the models (``rank_correlation_summary``)."""
     summary = table.filter(pl.col("mention_rate").is_null() & pl.col("spearman").is_not_null())
     models = table.filter(pl.col("in_correlation").fill_null(False))
     if summary.height:
         s = summary.row(0, named=True)
         sub = (
-            f"Spearman ρ = {s['spearman']:.2f} over {s['n_units']} models, exact permutation "
-            f"p = {s['p_exact_permutation']:.3g} two-sided, {s['p_exact_one_sided']:.3g} one-sided"
+            f"Spearman ρ = {s['spearman']:.2f} over {s['n_units']} models; Pearson r = "
+            f"{s['pearson']:.2f}, exact permutation p = {s['p_permutation_pearson']:.3g}"
         )
     else:
         note = table.filter(pl.col("mention_rate").is_null())["note"]

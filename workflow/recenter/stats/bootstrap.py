@@ -196,6 +196,45 @@ def bca_interval(
     return out[0], out[1]
 
 
+def jackknife_fisher_z_interval(
+    estimate: float, jackknife: ArrayLike, confidence: float
+) -> tuple[float, float]:
+    """Interval for a correlation from its leave-one-cluster-out values ``jackknife`` (NaN
+    ignored; G = the defined values), on Fisher's z = atanh scale (Quenouille–Tukey
+    jackknife; Efron & Tibshirani 1993, §11):
+
+        z_bc = G z(θ̂) − (G − 1) mean z(θ̂₍ᵢ₎)            (bias-corrected estimate)
+        SE_J² = (G − 1)/G Σ (z(θ̂₍ᵢ₎) − mean z(θ̂₍ᵢ₎))²
+        tanh(z_bc ± f · t_{G−1, 1−α/2} · SE_J),  f = ``small_cluster_factor(G)``
+
+    Used for the Stage-3 Spearman intervals (the human agreement's rows, a judge's rho with
+    the mean human): Spearman's rho of ratings clustered in 16 users is biased towards 0 (a
+    sample of 16 users under-represents their variance) and its widened BCa bootstrap
+    interval under-covered (0.917 for the mean over annotator pairs, 0.923 per pair, 0.920
+    for a judge with the mean human; 3,000 simulated studies, ``bench/agreement_intervals.py``).
+    The bias correction removes most of the bias; the plain t(G − 1) jackknife interval
+    still under-covers (0.922 / 0.936 / 0.930: the jackknife SE of a rank statistic over 16
+    users of unequal size is itself noisy), and the project's small-cluster factor f (1.12
+    for G = 16) brings it to 0.947 / 0.960 / 0.953 at about 1.2 times the old width. Values
+    of ±1 are clipped to ±(1 − 1e-12). NaN when fewer than 3 jackknife values are defined or
+    the estimate is NaN."""
+    from scipy.stats import t as t_dist
+
+    jack = np.asarray(jackknife, dtype=float)
+    jack = jack[~np.isnan(jack)]
+    g = int(jack.size)
+    est = float(estimate)
+    if g < 3 or np.isnan(est):
+        return float("nan"), float("nan")
+    lim = 1.0 - 1e-12
+    z = float(np.arctanh(np.clip(est, -lim, lim)))
+    zj = np.arctanh(np.clip(jack, -lim, lim))
+    z_bc = g * z - (g - 1) * float(zj.mean())
+    se = float(np.sqrt((g - 1) / g * ((zj - zj.mean()) ** 2).sum()))
+    half = small_cluster_factor(g, confidence) * float(t_dist.ppf(1 - (1 - confidence) / 2, g - 1))
+    return float(np.tanh(z_bc - half * se)), float(np.tanh(z_bc + half * se))
+
+
 def dropped_replicates_note(counts: dict[str, int], replicates: int) -> str:
     """Sentence for a table's notes on replicates where a statistic was undefined: the rows
     with more than 1% dropped are named (their interval rests on fewer replicates and on the

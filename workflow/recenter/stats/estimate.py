@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 
 from recenter.stats.bootstrap import (
     bca_interval,
+    jackknife_fisher_z_interval,
     percentile_interval,
     small_cluster_factor,
     small_cluster_interval,
@@ -75,3 +76,11 @@ def small_cluster(
     return Estimate(
         est, float(est + f * (lo - est)), float(est + f * (hi - est)), e.replicates, e.n
     )
+
+
+def jackknife_z(e: Estimate, jackknife: ArrayLike, confidence: float) -> Estimate:
+    """``e`` with the interval of ``recenter.stats.bootstrap.jackknife_fisher_z_interval``
+    (bias-corrected jackknife on Fisher's z, t(G − 1), widened by the small-cluster factor)
+    from its leave-one-cluster-out values; the estimate and the replicates are kept."""
+    low, high = jackknife_fisher_z_interval(e.estimate, jackknife, confidence)
+    return Estimate(e.estimate, low, high, e.replicates, e.n)

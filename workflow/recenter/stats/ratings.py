@@ -30,6 +30,7 @@ from recenter.stats.bootstrap import (
 from recenter.stats.estimate import (
     BootstrapArgs,
     Estimate,
+    jackknife_z,
     mean_of_pairs,
     n_dropped,
     small_cluster,
@@ -57,6 +58,7 @@ __all__ = [
     "coincidence_unit_stats",
     "difference_of_means_bootstrap",
     "holm",
+    "jackknife_z",
     "kappa_weights",
     "loo_spearman",
     "loo_spearman_bootstrap",
