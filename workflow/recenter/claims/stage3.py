@@ -346,7 +346,10 @@ def _claude_rate(ctx, pv, name, frame):
     model = column(frame, name, "model")
     models = frame.filter(pl.col(column(frame, name, "rate")).is_not_null())[model].to_list()
     system, note = find_system(models, "claude")
-    source = f"tables/{name}.csv: {system or 'claude'}, mention rate (Korn–Graubard interval, users as clusters)"
+    source = (
+        f"tables/{name}.csv: {system or 'claude'}, mention rate "
+        "(Korn–Graubard interval, users as clusters)"
+    )
     if system is None:
         return not_supported(note, source)
     r = first_row(frame, **{model: system})
