@@ -86,7 +86,7 @@ register_notebook(
         if has_raw(study, "models/relevance/llm/*.jsonl")
         else []
     )
-    + supported_paths(study, ("stage2_variance_components",))
+    + variance_notebook_inputs(study, 2)
     # the BM25 scores, re-derived in the notebook with an independent BM25
     + (
         [f"{processed_dir(study)}/stage2/baselines/scores/bm25.parquet"]
