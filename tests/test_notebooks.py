@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def test_corrupted_result_table_fails_its_audit_cell(built_workdir: Path) -> Non
     workdir = built_workdir
     run_snakemake(workdir, _target(NOTEBOOK, "checks.csv"), *ARGS, check=True)
     table = workdir / "results/study/tables/consensus_summary.csv"
+    made = table.stat()
     lines = table.read_text(encoding="utf-8").splitlines()
     for k, line in enumerate(lines):
         if ",consensus relevant," in line:
@@ -69,6 +71,10 @@ def test_corrupted_result_table_fails_its_audit_cell(built_workdir: Path) -> Non
     else:
         raise AssertionError("no 'consensus relevant' row")
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # the table keeps its time: a table changed by hand (new time, new content) also makes the
+    # claims ledger, which reads it, re-run, and Snakemake 9.27 then runs the ledger alone, not
+    # the forced notebook (a second invocation does); this test is about the audit cell
+    os.utime(table, ns=(made.st_atime_ns, made.st_mtime_ns))
     proc = run_snakemake(
         workdir,
         _target(NOTEBOOK, "checks.csv"),
@@ -122,14 +128,51 @@ def test_kernel_file_normalising_is_linear_on_image_sized_outputs() -> None:
     assert _strip_kernel_files(quoted) == f'"{image}" "<cell>:3: W" <cell>'
 
 
-#: What a notebook's source reads from results/<study>/, as (pattern, path template).
+#: What a notebook's source reads, as (pattern, path template): from results/<study>/, and
+#: from data/processed/<study>/ beside the database (``db_path.parent / "a" / "b.parquet"``).
 _READS = (
-    (re.compile(r"""\btbl\(\s*["']([a-z0-9_]+)["']"""), "tables/{}.csv"),
-    (re.compile(r"""audit\.figure\(\s*results\s*,\s*["']([a-z0-9_]+)["']"""), "figures/{}.png"),
-    (re.compile(r"""["']tables["']\s*/\s*["']([a-z0-9_]+\.md)["']"""), "tables/{}"),
-    (re.compile(r"""audit\.claims\(()"""), "claims.csv"),
-    (re.compile(r"""\bresults\s*/\s*["']([a-z0-9_]+\.csv)["']"""), "{}"),
+    (re.compile(r"""\btbl\(\s*["']([a-z0-9_]+)["']"""), "results/study/tables/{}.csv"),
+    (
+        re.compile(r"""audit\.figure\(\s*results\s*,\s*["']([a-z0-9_]+)["']"""),
+        "results/study/figures/{}.png",
+    ),
+    (re.compile(r"""["']tables["']\s*/\s*["']([a-z0-9_]+\.md)["']"""), "results/study/tables/{}"),
+    (re.compile(r"""audit\.claims\(()"""), "results/study/claims.csv"),
+    (re.compile(r"""\bresults\s*/\s*["']([a-z0-9_]+\.csv)["']"""), "results/study/{}"),
+    (
+        re.compile(r"""\bdb_path\.parent((?:\s*/\s*["'][A-Za-z0-9_.]+["'])+)"""),
+        "data/processed/study/{}",
+    ),
 )
+
+
+def _path_part(match: str) -> str:
+    """What a pattern captured, as a relative path: ``/ "stage2" / "x.parquet"`` (a chain of
+    quoted parts) -> ``stage2/x.parquet``; anything else as it is."""
+    parts = re.findall(r"""["']([^"']+)["']""", match)
+    return "/".join(parts) if parts else match
+
+
+def _reads(source: str) -> set[str]:
+    """The files (relative to the workflow directory, study ``study``) a notebook's code reads."""
+    return {
+        template.format(_path_part(m))
+        for pattern, template in _READS
+        for m in pattern.findall(source)
+    }
+
+
+def test_the_read_patterns_see_results_and_files_beside_the_database() -> None:
+    source = (
+        'vc = tbl("stage2_variance_components")\n'
+        'path = db_path.parent / "stage2" / "variance_replicates.parquet"\n'
+        "audit.claims(results, ['x'])\n"
+    )
+    assert _reads(source) == {
+        "results/study/tables/stage2_variance_components.csv",
+        "data/processed/study/stage2/variance_replicates.parquet",
+        "results/study/claims.csv",
+    }
 
 
 def _declared_notebook_inputs(workdir: Path) -> dict[str, set[str]]:
@@ -157,11 +200,6 @@ def test_every_result_a_notebook_reads_is_one_of_its_inputs(built_workdir: Path)
     for name, inputs in declared.items():
         nb = json.loads((REPO / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
         source = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-        reads = {
-            f"results/study/{template.format(m)}"
-            for pattern, template in _READS
-            for m in pattern.findall(source)
-        }
-        made = {p for p in reads if (built_workdir / p).is_file()}
+        made = {p for p in _reads(source) if (built_workdir / p).is_file()}
         assert made, f"{name}: no result read (the patterns above no longer match it)"
         assert made <= inputs, f"{name} reads results it does not declare: {made - inputs}"

@@ -205,12 +205,22 @@ def test_stage3_table_of_the_job(scale4):
     from recenter.stage3 import variance as s3v
 
     long, _ = scale4
-    table = s3v.components(long, replicates=8, seed=1, confidence=0.95)
+    table, kept = s3v.components(long, replicates=8, seed=1, confidence=0.95)
     assert table["component"].to_list() == ["pair", "item", "unit", "annotator", "residual"]
     assert table["share"].sum() == pytest.approx(1.0)
     assert table["n_levels"].to_list()[:4] == [64, 320, len(np.unique(long["unit"])), 3]
     assert (table["n_replicates"] + table["n_dropped"] == 8).all()
     assert (table["moment_share"] - table["share"]).abs().max() < 0.05
+    # the replicates the intervals come from: one row per kept replicate, its index among the
+    # 8 drawn, then each component's share; the table's interval is their percentile interval
+    assert kept.columns == ["replicate", *table["component"].to_list()]
+    assert kept.height == table["n_replicates"][0]
+    assert kept["replicate"].is_unique().all() and kept["replicate"].is_between(0, 7).all()
+    for row in table.iter_rows(named=True):
+        alpha = (1 - 0.95) / 2  # as the table computes it, to the last bit
+        low, high = np.quantile(kept[row["component"]].to_numpy(), [alpha, 1 - alpha])
+        assert (low, high) == (row["share_ci_low"], row["share_ci_high"])
+    assert np.allclose(kept.drop("replicate").sum_horizontal().to_numpy(), 1.0)
 
 
 def test_level_descriptions_end_with_the_annotator_and_the_residual():
@@ -342,7 +352,26 @@ def test_refits_in_worker_processes_give_the_same_replicates_as_in_one():
         for w in (1, 2)
     ]
     assert runs[0].n_dropped == runs[1].n_dropped
+    np.testing.assert_array_equal(runs[0].kept, runs[1].kept)
     for k in runs[0].replicates:
         assert runs[0].replicates[k].size == 6 - runs[0].n_dropped
         np.testing.assert_array_equal(runs[0].replicates[k], runs[1].replicates[k])
         assert np.ptp(runs[0].replicates[k]) > 0, k  # resamples differ from each other
+
+
+def test_the_written_replicates_name_the_kept_resamples_and_leave_out_the_dropped():
+    """What the variance rules write beside their table (the notebooks' histograms): one row per
+    kept replicate, its index among the drawn resamples (a failed or non-converged refit is
+    missing), then each component's share."""
+    fit = variance.Components(variance={"a": 1.0, "residual": 3.0}, converged=True, n=4)
+    stuck = variance.Components(variance={"a": 1.0, "residual": 3.0}, converged=False, n=4)
+    other = variance.Components(variance={"a": 2.0, "residual": 2.0}, converged=True, n=4)
+    boot = variance._collect(fit, [fit, None, stuck, other], 4)
+    assert boot.n_dropped == 2
+    columns = variance.share_replicate_columns(boot)
+    assert list(columns) == ["replicate", "a", "residual"]
+    np.testing.assert_array_equal(columns["replicate"], [0, 3])
+    np.testing.assert_array_equal(columns["a"], [0.25, 0.5])
+    np.testing.assert_array_equal(columns["residual"], [0.75, 0.5])
+    empty = variance.share_replicate_columns(variance._collect(fit, [None, None], 2))
+    assert [v.size for v in empty.values()] == [0, 0, 0]

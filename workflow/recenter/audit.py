@@ -171,9 +171,11 @@ def histogram(
     dropped: int = 0,
     bins: int = 30,
     confidence: float = 0.95,
+    why_dropped: str = "statistic undefined in the resample",
 ) -> None:
     """A small SVG histogram of bootstrap replicates, the estimate (black) and the workflow's
-    interval (red dashed) marked, our percentile interval (blue dotted); deterministic bytes."""
+    interval (red dashed) marked, our percentile interval (blue dotted); deterministic bytes.
+    ``dropped`` replicates are counted, with ``why_dropped``."""
     values = np.asarray(values, dtype=float)
     estimate = float("nan") if estimate is None else float(estimate)  # an undefined estimate
     width, height, pad = 460, 150, 28
@@ -230,8 +232,8 @@ def histogram(
     _html("".join(parts))
     wf = "—" if interval is None else f"[{fmt(interval[0])}, {fmt(interval[1])}]"
     md(
-        f"{values.size:,} replicates kept, **{dropped} dropped** (statistic undefined in the "
-        f"resample). Black: estimate {fmt(estimate)}; red dashed: the workflow's interval {wf}; "
+        f"{values.size:,} replicates kept, **{dropped} dropped** ({why_dropped}). "
+        f"Black: estimate {fmt(estimate)}; red dashed: the workflow's interval {wf}; "
         f"blue dotted: the percentile interval of these replicates [{fmt(ours[0])}, "
         f"{fmt(ours[1])}]{_same(ours, interval)}."
     )

@@ -58,6 +58,20 @@ def figure_paths(study, name):
     return [f"{results_dir(study)}/figures/{name}.{ext}" for ext in FIGURE_EXT]
 
 
+def variance_replicates(study, stage):
+    """data/processed/<study>/stage<k>/variance_replicates.parquet: the kept bootstrap
+    replicates of the shares of stage<k>_variance_components (one row per kept replicate, one
+    column per component), written by its rule and read by the stage's notebook."""
+    return f"{processed_dir(study)}/stage{stage}/variance_replicates.parquet"
+
+
+def variance_notebook_inputs(study, stage):
+    """What a stage's notebook reads of stage<k>_variance_components where the study
+    supports it: the table's files and the replicates of its intervals."""
+    paths = supported_paths(study, (f"stage{stage}_variance_components",))
+    return paths + [variance_replicates(study, stage)] if paths else []
+
+
 def study_db(study):
     return f"{processed_dir(study)}/study.duckdb"
 

@@ -31,11 +31,11 @@ for _fig in FIGURES.values():
             f"logs/{{study}}/{_fig.rule}.log",
         benchmark:
             f"benchmarks/{{study}}/{_fig.rule}.tsv"
-        conda:
-            "../envs/recenter.yaml"
         # submitted together on a cluster (group-components, SLURM profile); ignored locally
         group:
             "figures"
+        conda:
+            "../envs/recenter.yaml"
         threads: 1
         resources:
             mem_mb=job_memory_mb(600, 0.0),

@@ -86,7 +86,7 @@ register_notebook(
         if has_raw(study, "models/relevance/llm/*.jsonl")
         else []
     )
-    + supported_paths(study, ("stage2_variance_components",))
+    + variance_notebook_inputs(study, 2)
     # the BM25 scores, re-derived in the notebook with an independent BM25
     + (
         [f"{processed_dir(study)}/stage2/baselines/scores/bm25.parquet"]
@@ -113,12 +113,12 @@ rule run_notebook:
         notebook="logs/{study}/notebooks/{notebook}.executed.ipynb",
     benchmark:
         "benchmarks/{study}/run_notebook/{notebook}.tsv"
-    conda:
-        "../envs/recenter.yaml"
     # a notebook and its render are one submission on a cluster (the SLURM profile's
     # group-components bundles the notebooks too); ignored locally
     group:
         "notebooks"
+    conda:
+        "../envs/recenter.yaml"
     threads: 1
     resources:
         mem_mb=job_memory_mb(1000, 0.5),
@@ -150,10 +150,10 @@ rule render_notebook:
         "logs/{study}/notebook_{notebook}.log",
     benchmark:
         "benchmarks/{study}/render_notebook/{notebook}.tsv"
-    conda:
-        "../envs/recenter.yaml"
     group:
         "notebooks"
+    conda:
+        "../envs/recenter.yaml"
     threads: 1
     resources:
         mem_mb=job_memory_mb(500, 0.1),

@@ -292,6 +292,8 @@ rule stage2_variance_components:
     output:
         csv="results/{study}/tables/stage2_variance_components.csv",
         md="results/{study}/tables/stage2_variance_components.md",
+        # the kept bootstrap replicates of the shares, whose histograms the notebook draws
+        shares=variance_replicates("{study}", 2),
     log:
         "logs/{study}/stage2_variance_components.log",
     benchmark:

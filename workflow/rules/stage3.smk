@@ -286,6 +286,8 @@ rule stage3_variance_components:
     output:
         csv="results/{study}/tables/stage3_variance_components.csv",
         md="results/{study}/tables/stage3_variance_components.md",
+        # the kept bootstrap replicates of the shares, whose histograms the notebook draws
+        shares=variance_replicates("{study}", 3),
     log:
         "logs/{study}/stage3_variance_components.log",
     benchmark:

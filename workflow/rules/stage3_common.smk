@@ -60,7 +60,11 @@ S3_OUTPUT_NAMES = (
 
 
 def s3_notebook_inputs(study):
-    """What notebooks/stage3_responses.ipynb reads: every Stage-3 output the study supports,
-    and skipped.csv (the notebook says why the others are missing)."""
-    names = (*S3_OUTPUT_NAMES, "stage3_variance_components")
-    return supported_paths(study, names) + [f"{results_dir(study)}/skipped.csv"]
+    """What notebooks/stage3_responses.ipynb reads: every Stage-3 output the study supports
+    (the variance components with their replicates), and skipped.csv (the notebook says why
+    the others are missing)."""
+    return (
+        supported_paths(study, S3_OUTPUT_NAMES)
+        + variance_notebook_inputs(study, 3)
+        + [f"{results_dir(study)}/skipped.csv"]
+    )

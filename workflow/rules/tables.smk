@@ -26,12 +26,12 @@ rule table_page:
         "benchmarks/{study}/table_page/{name}.tsv"
     wildcard_constraints:
         name=r"[A-Za-z0-9_]+",
-    conda:
-        "../envs/recenter.yaml"
     # on a cluster, pages are submitted together (group-components in the SLURM profile):
     # each takes a second, less than a submission's own start-up; a local run ignores groups
     group:
         "pages"
+    conda:
+        "../envs/recenter.yaml"
     threads: 1
     resources:
         mem_mb=job_memory_mb(300, 1.5),

@@ -1,5 +1,6 @@
 """rules stage2_variance_components and stage3_variance_components: the variance job of the
-stage named in params.job (recenter.stage2.variance / recenter.stage3.variance)."""
+stage named in params.job (recenter.stage2.variance / recenter.stage3.variance): the table and
+the kept bootstrap replicates of the shares (output shares, read by the stage's notebook)."""
 
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ job_function(snakemake.params.job)(
     snakemake.input.db,
     snakemake.output.csv,
     snakemake.output.md,
+    snakemake.output.shares,
     replicates=int(snakemake.params.replicates),
     seed=int(snakemake.params.bootstrap["seed"]),
     confidence=float(snakemake.params.bootstrap["confidence"]),

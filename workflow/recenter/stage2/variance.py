@@ -56,7 +56,10 @@ def long_votes(items: pl.DataFrame, votes: pl.DataFrame) -> dict[str, np.ndarray
 
 def components(
     long: dict[str, np.ndarray], replicates: int, seed: int, confidence: float
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The table (one row per component: variance and share with their intervals, level
+    counts, kept / dropped replicates) and the kept replicates of the shares its intervals
+    are computed from (one row per kept replicate, ``variance.share_replicate_columns``)."""
     boot = moments.bootstrap_moments(
         long["vote"],
         {"annotator": long["annotator"]},
@@ -72,14 +75,24 @@ def components(
         k: len(np.unique(long[k])) for k in ("user", "attribute", "pair", "item", "annotator")
     }
     counts["residual"] = len(long["vote"])
-    return pl.DataFrame(variance.components_table(boot, confidence, counts, LEVELS))
+    table = pl.DataFrame(variance.components_table(boot, confidence, counts, LEVELS))
+    return table, pl.DataFrame(variance.share_replicate_columns(boot))
 
 
 def variance_job(
-    db: str, csv: str, md: str, replicates: int, seed: int, confidence: float, threads: int = 1
+    db: str,
+    csv: str,
+    md: str,
+    shares: str,
+    replicates: int,
+    seed: int,
+    confidence: float,
+    threads: int = 1,
 ):
-    """stage2_variance_components from the study database (one thread whatever ``threads``:
-    all replicates are one matrix product, ``recenter.stats.moments``)."""
+    """stage2_variance_components from the study database, and the kept bootstrap replicates
+    of the shares (parquet ``shares``, for the notebook); one thread whatever ``threads``:
+    all replicates are one matrix product, ``recenter.stats.moments``."""
+    from recenter.atomic import atomic_write
     from recenter.outputs import write_table
 
     with data.connect(db) as con:
@@ -89,8 +102,9 @@ def variance_job(
     long = long_votes(items, votes)
     if long["vote"].size == 0:
         raise ValueError(f"{db}: no human relevance vote (relevance_judgments is empty)")
-    table = components(long, replicates, seed, confidence)
+    table, kept = components(long, replicates, seed, confidence)
     n_dropped = int(table["n_dropped"][0])
+    atomic_write(shares, lambda p: kept.write_parquet(p))
     text = (
         "Human relevance votes (0/1) on the linear probability scale, moment (ANOVA-type) "
         "estimator: votes centred by annotator; a level's variance = mean product of centred "

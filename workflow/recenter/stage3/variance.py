@@ -54,10 +54,12 @@ def long_ratings(units: data.Units, annotators: list[str], h: np.ndarray) -> dic
 
 def components(
     long: dict[str, np.ndarray], replicates: int, seed: int, confidence: float, workers: int = 1
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The table: one row per component with REML variance and share, their bootstrap
-    intervals, the moment estimate, level counts and kept / dropped replicates. The REML
-    refits run in ``workers`` processes (the same table for any number)."""
+    intervals, the moment estimate, level counts and kept / dropped replicates; and the kept
+    replicates of the shares the intervals are computed from (one row per kept replicate,
+    ``variance.share_replicate_columns``). The REML refits run in ``workers`` processes (the
+    same result for any number)."""
     fixed = {"generator": long["generator"], "annotator": long["annotator"]}
     if len(np.unique(long["generator"])) < 2:
         fixed = {"annotator": long["annotator"]}
@@ -81,7 +83,7 @@ def components(
     rows = variance.components_table(
         boot, confidence, counts, LEVELS, extra={"moment_share": moment_share}
     )
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows), pl.DataFrame(variance.share_replicate_columns(boot))
 
 
 def notes(replicates: int, seed: int, confidence: float, n_dropped: int, n_pairs: int) -> str:
@@ -108,9 +110,18 @@ def notes(replicates: int, seed: int, confidence: float, n_dropped: int, n_pairs
 
 
 def variance_job(
-    db: str, csv: str, md: str, replicates: int, seed: int, confidence: float, threads: int = 1
+    db: str,
+    csv: str,
+    md: str,
+    shares: str,
+    replicates: int,
+    seed: int,
+    confidence: float,
+    threads: int = 1,
 ):
-    """stage3_variance_components from the study database; ``threads`` processes refit."""
+    """stage3_variance_components from the study database, and the kept bootstrap replicates
+    of the shares (parquet ``shares``, for the notebook); ``threads`` processes refit."""
+    from recenter.atomic import atomic_write
     from recenter.outputs import write_table
 
     with data.connect(db) as con:
@@ -120,8 +131,9 @@ def variance_job(
     long = long_ratings(units, annotators, h)
     if long["rating"].size == 0:
         raise ValueError(f"{db}: no human rating (response_ratings is empty)")
-    table = components(long, replicates, seed, confidence, workers=threads)
+    table, kept = components(long, replicates, seed, confidence, workers=threads)
     n_dropped = int(table["n_dropped"][0])
+    atomic_write(shares, lambda p: kept.write_parquet(p))
     write_table(
         table,
         csv,

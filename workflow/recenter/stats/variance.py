@@ -158,6 +158,7 @@ class BootstrapComponents:
     share_replicates: dict[str, np.ndarray]
     n_replicates: int
     n_dropped: int
+    kept: np.ndarray  # (kept replicates,) index of each among the drawn resamples, 0-based
 
 
 def bootstrap_components(
@@ -276,11 +277,13 @@ def _collect(
     did not converge or have a non-finite component are dropped and counted."""
     reps: dict[str, list[float]] = {k: [] for k in est.variance}
     shares: dict[str, list[float]] = {k: [] for k in est.variance}
+    kept: list[int] = []
     dropped = 0
-    for c in fits:
+    for b, c in enumerate(fits):
         if c is None or not _usable(c):
             dropped += 1
             continue
+        kept.append(b)
         for k, v in c.variance.items():
             reps[k].append(v)
         for k, v in c.share.items():
@@ -291,7 +294,17 @@ def _collect(
         share_replicates={k: np.asarray(v) for k, v in shares.items()},
         n_replicates=replicates,
         n_dropped=dropped,
+        kept=np.asarray(kept, dtype=np.int64),
     )
+
+
+def share_replicate_columns(boot: BootstrapComponents) -> dict[str, np.ndarray]:
+    """The kept bootstrap replicates of every component's share, as columns of one row per
+    kept replicate: ``replicate`` (its index among the drawn resamples, 0-based: the dropped
+    ones are the indices missing), then one column per component in the table's order. What
+    the variance rules write beside their table, so that the notebooks can show the replicate
+    distribution and re-compute the table's percentile intervals from it."""
+    return {"replicate": boot.kept, **{k: boot.share_replicates[k] for k in boot.estimate.variance}}
 
 
 def levels(nested: dict[str, str], *, annotator_statistic: str, residual: str) -> dict[str, str]:
