@@ -5,18 +5,10 @@ the kept bootstrap replicates of the shares (output shares, read by the stage's 
 from typing import TYPE_CHECKING
 
 from recenter.script import job_function, log_to_rule
+from recenter.variance_job import VarianceRun
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 log_to_rule(snakemake)
-job_function(snakemake.params.job)(
-    snakemake.input.db,
-    snakemake.output.csv,
-    snakemake.output.md,
-    snakemake.output.shares,
-    replicates=int(snakemake.params.replicates),
-    seed=int(snakemake.params.bootstrap["seed"]),
-    confidence=float(snakemake.params.bootstrap["confidence"]),
-    threads=int(snakemake.threads),
-)
+job_function(snakemake.params.job)(VarianceRun.from_rule(snakemake))

@@ -23,6 +23,7 @@ import polars as pl
 
 from recenter.stage2 import data
 from recenter.stats import moments, variance
+from recenter.variance_job import VarianceRun, write_components
 
 log = logging.getLogger(__name__)
 
@@ -79,22 +80,11 @@ def components(
     return table, pl.DataFrame(variance.share_replicate_columns(boot))
 
 
-def variance_job(
-    db: str,
-    csv: str,
-    md: str,
-    shares: str,
-    replicates: int,
-    seed: int,
-    confidence: float,
-    threads: int = 1,
-):
+def variance_job(run: VarianceRun) -> None:
     """stage2_variance_components from the study database, and the kept bootstrap replicates
-    of the shares (parquet ``shares``, for the notebook); one thread whatever ``threads``:
-    all replicates are one matrix product, ``recenter.stats.moments``."""
-    from recenter.atomic import atomic_write
-    from recenter.outputs import write_table
-
+    of the shares (for the notebook); one thread whatever ``run.threads``: all replicates are
+    one matrix product, ``recenter.stats.moments``."""
+    db, replicates, seed, confidence = run.db, run.replicates, run.seed, run.confidence
     with data.connect(db) as con:
         kind = data.data_kind(con)
         items = data.load_items(con)
@@ -104,7 +94,6 @@ def variance_job(
         raise ValueError(f"{db}: no human relevance vote (relevance_judgments is empty)")
     table, kept = components(long, replicates, seed, confidence)
     n_dropped = int(table["n_dropped"][0])
-    atomic_write(shares, lambda p: kept.write_parquet(p))
     text = (
         "Human relevance votes (0/1) on the linear probability scale, moment (ANOVA-type) "
         "estimator: votes centred by annotator; a level's variance = mean product of centred "
@@ -118,12 +107,5 @@ def variance_job(
     )
     if n_dropped > 0.01 * replicates:
         text += f" NOTE: {n_dropped} replicates dropped (a component undefined)."
-    write_table(
-        table,
-        csv,
-        md,
-        title="Stage 2: variance components of the human relevance votes",
-        data_kind=kind,
-        notes=text,
-    )
-    log.info("%s", table.select("component", "share").to_dicts())
+    title = "Stage 2: variance components of the human relevance votes"
+    write_components(run, kind, table, kept, title, text)

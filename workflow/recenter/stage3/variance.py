@@ -21,6 +21,7 @@ import polars as pl
 from recenter.stage3 import data
 from recenter.stats import moments, variance
 from recenter.stats.bootstrap import none_if_nan
+from recenter.variance_job import VarianceRun, write_components
 
 log = logging.getLogger(__name__)
 
@@ -109,21 +110,10 @@ def notes(replicates: int, seed: int, confidence: float, n_dropped: int, n_pairs
     return text
 
 
-def variance_job(
-    db: str,
-    csv: str,
-    md: str,
-    shares: str,
-    replicates: int,
-    seed: int,
-    confidence: float,
-    threads: int = 1,
-):
+def variance_job(run: VarianceRun) -> None:
     """stage3_variance_components from the study database, and the kept bootstrap replicates
-    of the shares (parquet ``shares``, for the notebook); ``threads`` processes refit."""
-    from recenter.atomic import atomic_write
-    from recenter.outputs import write_table
-
+    of the shares (for the notebook); ``run.threads`` processes refit."""
+    db, replicates, seed, confidence = run.db, run.replicates, run.seed, run.confidence
     with data.connect(db) as con:
         kind = data.data_kind(con)
         units = data.load_units(con)
@@ -131,15 +121,8 @@ def variance_job(
     long = long_ratings(units, annotators, h)
     if long["rating"].size == 0:
         raise ValueError(f"{db}: no human rating (response_ratings is empty)")
-    table, kept = components(long, replicates, seed, confidence, workers=threads)
+    table, kept = components(long, replicates, seed, confidence, workers=run.threads)
     n_dropped = int(table["n_dropped"][0])
-    atomic_write(shares, lambda p: kept.write_parquet(p))
-    write_table(
-        table,
-        csv,
-        md,
-        title="Stage 3: variance components of the human ratings",
-        data_kind=kind,
-        notes=notes(replicates, seed, confidence, n_dropped, int(table["n_levels"][0])),
-    )
-    log.info("%s", table.select("component", "share").to_dicts())
+    text = notes(replicates, seed, confidence, n_dropped, int(table["n_levels"][0]))
+    title = "Stage 3: variance components of the human ratings"
+    write_components(run, kind, table, kept, title, text)
