@@ -84,17 +84,26 @@ def analysis_db(study):
     return ancient(checkpoints.ingest.get(study=study).output.db)
 
 
+_PLANNED_RAW = {}
+
+
 def planned_raw_files(study):
     """Raw data files of a study, relative to its folder: the files its simulator or
-    importer will write, and every file already there (dropped-in models included)."""
-    planned = set(layout.existing_files(Path(raw_dir(study))))
-    if study in IMPORT_PLAN:
-        planned.update(IMPORT_PLAN[study])
-    elif study == "simulated":
-        from recenter.simulate import design
+    importer will write, and every file already there (dropped-in models included).
 
-        planned.update(design.planned_files(config["simulate"]["scale"]))
-    return sorted(planned)
+    Listed once per invocation: the DAG asks for it about 700 times, and walking the folder
+    each time was a third of a no-op run. The files a run itself writes (simulator,
+    importer) are in the plan already, so the list cannot go stale during the run."""
+    if study not in _PLANNED_RAW:
+        planned = set(layout.existing_files(Path(raw_dir(study))))
+        if study in IMPORT_PLAN:
+            planned.update(IMPORT_PLAN[study])
+        elif study == "simulated":
+            from recenter.simulate import design
+
+            planned.update(design.planned_files(config["simulate"]["scale"]))
+        _PLANNED_RAW[study] = tuple(sorted(planned))
+    return list(_PLANNED_RAW[study])
 
 
 def raw_paths(study, *patterns):
