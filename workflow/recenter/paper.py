@@ -104,11 +104,20 @@ def evaluate_formula(formula: str, table: dict[str, PaperValue]) -> float:
     return float(eval(expr, {"__builtins__": {}, "mean": lambda *a: sum(a) / len(a)}, names))
 
 
+def _loader() -> type:
+    """PyYAML's safe loader, its libyaml build where installed: the workflow reads this file
+    in every Snakemake invocation, and the pure-Python parser took a tenth of a no-op run.
+    Both build the same objects (same resolver and constructor; only the parser differs)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _entry_lines(path: Path, text: str) -> list[int]:
     """1-based line of each entry of ``values`` (for error messages)."""
     import yaml
 
-    root = yaml.compose(text)
+    root = yaml.compose(text, Loader=_loader())
     for key, node in root.value:
         if key.value == "values" and isinstance(node, yaml.SequenceNode):
             return [item.start_mark.line + 1 for item in node.value]
@@ -185,7 +194,7 @@ def load(path: str | Path | None = None) -> dict[str, PaperValue]:
     path = Path(path) if path is not None else PATH
     text = path.read_text(encoding="utf-8")
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise LocatedError(
