@@ -275,3 +275,28 @@ def test_one_human_rater_cannot_check_statistics_over_annotators(tmp_path: Path)
         assert got["s2.kappa_llm_human"] is expect
     row = claims.build_ledger(ctx).filter(pl.col("claim_id") == "s2.rate_humans").row(0, named=True)
     assert row["consistent"] is None and "individual annotators" in row["note"]
+
+
+def test_every_public_name_resolves_and_the_checks_register_first():
+    """The package hands its names out on first use; a fresh interpreter shows that each name
+    of ``__all__`` has a home, that the column map comes without polars, and that any other
+    name brings every claim's check into CHECKS (a ledger never sees a partial registry)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from recenter import claims
+assert set(claims._HOME) == set(claims.__all__), set(claims._HOME) ^ set(claims.__all__)
+claims.TABLES
+assert "polars" not in sys.modules
+n = len(claims.CHECKS)
+assert n > 0 and all(getattr(claims, name) is not None for name in claims.__all__)
+assert len(claims.CHECKS) == n
+from recenter import paper
+assert set(claims.CHECKS) >= {e.id for e in paper.load().values() if e.checkable} - {None}
+print(n)
+"""
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parents[1] / "workflow")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

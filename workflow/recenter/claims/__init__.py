@@ -26,36 +26,98 @@ names are importable from ``recenter.claims``.
 
 from __future__ import annotations
 
-# the check modules register their checks in CHECKS when imported
-from recenter.claims import design, stage1, stage2, stage3  # noqa: F401
-from recenter.claims.columns import COLUMNS, MODEL_NAMES, MODEL_TOKENS, TABLES
-from recenter.claims.design import COUNT_SOURCES, study_counts
-from recenter.claims.gaps import GAP_CLAIMS, GAPS_SUMMARY_SCHEMA, gaps_summary, gaps_summary_job
-from recenter.claims.jobs import ledger_job, write_ledger
-from recenter.claims.ledger import build_ledger, ledger_markdown, summary
-from recenter.claims.model import (
-    CHECKS,
-    LEDGER_COLUMNS,
-    STAGE_NAMES,
-    Check,
-    Context,
-    MissingColumn,
-    Outcome,
-    band,
-    check,
-    column,
-    compare,
-    find_system,
-    half_unit,
-    not_supported,
-)
-from recenter.claims.numbers import macro_name, numbers, numbers_tex
-from recenter.claims.truth import (
-    CALIBRATION_TOLERANCE,
-    TRUTH_PATHS,
-    _split_truth_path,
-    truth_value,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recenter.claims.columns import COLUMNS, MODEL_NAMES, MODEL_TOKENS, TABLES
+    from recenter.claims.design import COUNT_SOURCES, study_counts
+    from recenter.claims.gaps import GAP_CLAIMS, GAPS_SUMMARY_SCHEMA, gaps_summary, gaps_summary_job
+    from recenter.claims.jobs import ledger_job, write_ledger
+    from recenter.claims.ledger import build_ledger, ledger_markdown, summary
+    from recenter.claims.model import (
+        CHECKS,
+        LEDGER_COLUMNS,
+        STAGE_NAMES,
+        Check,
+        Context,
+        MissingColumn,
+        Outcome,
+        band,
+        check,
+        column,
+        compare,
+        find_system,
+        half_unit,
+        not_supported,
+    )
+    from recenter.claims.numbers import macro_name, numbers, numbers_tex
+    from recenter.claims.truth import (
+        CALIBRATION_TOLERANCE,
+        TRUTH_PATHS,
+        _split_truth_path,
+        truth_value,
+    )
+
+#: Where each public name lives. The names are imported on first use (PEP 562), not with the
+#: package: the Snakefile reads ``columns`` in every invocation, and importing the whole
+#: ledger (polars among it) made a quarter of a no-op run.
+_HOME = {
+    **dict.fromkeys(["COLUMNS", "MODEL_NAMES", "MODEL_TOKENS", "TABLES"], "columns"),
+    **dict.fromkeys(["COUNT_SOURCES", "study_counts"], "design"),
+    **dict.fromkeys(
+        ["GAP_CLAIMS", "GAPS_SUMMARY_SCHEMA", "gaps_summary", "gaps_summary_job"], "gaps"
+    ),
+    **dict.fromkeys(["ledger_job", "write_ledger"], "jobs"),
+    **dict.fromkeys(["build_ledger", "ledger_markdown", "summary"], "ledger"),
+    **dict.fromkeys(
+        [
+            "CHECKS",
+            "LEDGER_COLUMNS",
+            "STAGE_NAMES",
+            "Check",
+            "Context",
+            "MissingColumn",
+            "Outcome",
+            "band",
+            "check",
+            "column",
+            "compare",
+            "find_system",
+            "half_unit",
+            "not_supported",
+        ],
+        "model",
+    ),
+    **dict.fromkeys(["macro_name", "numbers", "numbers_tex"], "numbers"),
+    **dict.fromkeys(
+        ["CALIBRATION_TOLERANCE", "TRUTH_PATHS", "_split_truth_path", "truth_value"], "truth"
+    ),
+}
+
+#: The modules whose import registers their checks in CHECKS.
+_CHECK_MODULES = ("design", "stage1", "stage2", "stage3")
+
+
+def _load_all() -> None:
+    """Import every module and bind every public name, as an eager ``__init__`` would: the
+    checks register before any ledger is built, and ``numbers`` (a module and a function) ends
+    up the function."""
+    for module in (*_CHECK_MODULES, *sorted(set(_HOME.values()))):
+        importlib.import_module(f"{__name__}.{module}")
+    for name, home in _HOME.items():
+        globals()[name] = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "columns" or _HOME.get(name) == "columns":
+        columns = importlib.import_module(f"{__name__}.columns")
+        return columns if name == "columns" else getattr(columns, name)
+    if name not in _HOME and name not in _CHECK_MODULES and name not in _HOME.values():
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    _load_all()
+    return globals()[name]
+
 
 __all__ = [
     "CALIBRATION_TOLERANCE",
