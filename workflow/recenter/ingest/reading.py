@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,29 @@ def _parse_line(raw: bytes, display: str, number: int) -> dict[str, Any]:
             bad_field,
             "NaN or Infinity is not a JSON number; expected a finite number or null",
         )
-    return obj
+    return _compact(obj)
+
+
+#: Strings up to this length are interned when read: ids, labels and names repeat across
+#: millions of records, free texts do not.
+_INTERN_MAX = 64
+
+
+def _compact(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` with its keys and short string values (also in lists of strings) interned.
+
+    ``json.loads`` shares nothing between lines, so every record held its own copies of the
+    same field names and ids; at scale 10 interning them takes a third off what the read
+    records hold (the objects are equal, only shared)."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if type(value) is str:
+            if len(value) <= _INTERN_MAX:
+                value = sys.intern(value)
+        elif type(value) is list and all(type(v) is str for v in value):
+            value = [sys.intern(v) if len(v) <= _INTERN_MAX else v for v in value]
+        out[sys.intern(key)] = value
+    return out
 
 
 class _NonFinite(str):
