@@ -4,7 +4,7 @@ the schema (``recenter/sql/schema.sql``) with the shared views, written atomical
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -17,14 +17,16 @@ def _sql(name: str) -> str:
     return resources.files("recenter").joinpath("sql", name).read_text(encoding="utf-8")
 
 
-Rows = tuple[list[str], list[tuple]]  # (columns, rows) of one table
+#: (columns, rows) of one table, the rows in chunks: one chunk per model file where the table
+#: draws on model files, so that ingest holds one file's rows at a time beside the records
+Rows = tuple[list[str], Iterable[list[tuple]]]
 
 
 def _plain(relpath: str, columns: list[str]) -> Callable[[Study], Rows]:
     """A table whose columns are the same-named fields of one core file's records."""
 
     def rows(study: Study) -> Rows:
-        return columns, [tuple(r.data.get(c) for c in columns) for r in study.records(relpath)]
+        return columns, [[tuple(r.data.get(c) for c in columns) for r in study.records(relpath)]]
 
     return rows
 
@@ -33,7 +35,7 @@ def _study(study: Study) -> Rows:
     m = study.meta
     return (
         ["name", "data_kind", "description", "source"],
-        [(m["name"], m["data_kind"], m["description"], m.get("source"))],
+        [[(m["name"], m["data_kind"], m["description"], m.get("source"))]],
     )
 
 
@@ -41,9 +43,11 @@ def _conversation_turns(study: Study) -> Rows:
     return (
         ["conversation_id", "turn_index", "role", "text"],
         [
-            (r.data["conversation_id"], i, t["role"], t["text"])
-            for r in study.records("conversations.jsonl")
-            for i, t in enumerate(r.data["turns"])
+            [
+                (r.data["conversation_id"], i, t["role"], t["text"])
+                for r in study.records("conversations.jsonl")
+                for i, t in enumerate(r.data["turns"])
+            ]
         ],
     )
 
@@ -51,24 +55,30 @@ def _conversation_turns(study: Study) -> Rows:
 def _verifier_predictions(study: Study) -> Rows:
     return (
         ["system", "verifier_kind", "attribute_id", "problematic", "score"],
-        [
-            (f.model.system, f.model.kind, d["attribute_id"], d["problematic"], d.get("score"))
-            for f, d in _model_records(study, "verifier")
-        ],
+        (
+            [
+                (f.model.system, f.model.kind, d["attribute_id"], d["problematic"], d.get("score"))
+                for d in records
+            ]
+            for f, records in _model_records(study, "verifier")
+        ),
     )
 
 
 def _relevance_votes(study: Study) -> Rows:
     """Human votes (rater kind ``human``) and the relevance systems' votes."""
-    votes = [
+    human = [
         (r.data["item_id"], r.data["annotator_id"], "human", r.data["relevant"], None)
         for r in study.records("relevance_judgments.jsonl")
     ]
-    votes += [
-        (d["item_id"], f.model.system, f.model.kind, d["relevant"], d.get("score"))
-        for f, d in _model_records(study, "relevance")
-    ]
-    return ["item_id", "rater_id", "rater_kind", "relevant", "score"], votes
+    systems = (
+        [
+            (d["item_id"], f.model.system, f.model.kind, d["relevant"], d.get("score"))
+            for d in records
+        ]
+        for f, records in _model_records(study, "relevance")
+    )
+    return ["item_id", "rater_id", "rater_kind", "relevant", "score"], _chain(human, systems)
 
 
 RESPONSE_ITEM_COLUMNS = [
@@ -83,34 +93,36 @@ RESPONSE_ITEM_COLUMNS = [
 
 def _response_items(study: Study) -> Rows:
     """Each generator file's response items, ``generator`` its system name."""
-    return RESPONSE_ITEM_COLUMNS, [
-        (
-            d["response_item_id"],
-            f.model.system,
-            d["user_id"],
-            d["prompt_id"],
-            d["generic_response"],
-            d["personalized_response"],
-        )
-        for f, d in _model_records(study, "generator")
-    ]
+    return RESPONSE_ITEM_COLUMNS, (
+        [
+            (
+                d["response_item_id"],
+                f.model.system,
+                d["user_id"],
+                d["prompt_id"],
+                d["generic_response"],
+                d["personalized_response"],
+            )
+            for d in records
+        ]
+        for f, records in _model_records(study, "generator")
+    )
 
 
 def _response_item_attributes(study: Study) -> Rows:
     return (
         ["response_item_id", "attribute_id"],
-        [
-            (d["response_item_id"], a)
-            for _, d in _model_records(study, "generator")
-            for a in d["attribute_ids"]
-        ],
+        (
+            [(d["response_item_id"], a) for d in records for a in d["attribute_ids"]]
+            for _, records in _model_records(study, "generator")
+        ),
     )
 
 
 def _preference_ratings(study: Study) -> Rows:
     """Human ratings (rater kind ``human``, with the personalized response's position) and the
     judges' ratings."""
-    ratings = [
+    human = [
         (
             d["response_item_id"],
             d["attribute_id"],
@@ -121,19 +133,22 @@ def _preference_ratings(study: Study) -> Rows:
         )
         for d in (r.data for r in study.records("response_ratings.jsonl"))
     ]
-    ratings += [
-        (
-            d["response_item_id"],
-            d["attribute_id"],
-            f.model.system,
-            f.model.kind,
-            float(d["rating"]),
-            None,
-        )
-        for f, d in _model_records(study, "judge")
-    ]
+    judges = (
+        [
+            (
+                d["response_item_id"],
+                d["attribute_id"],
+                f.model.system,
+                f.model.kind,
+                float(d["rating"]),
+                None,
+            )
+            for d in records
+        ]
+        for f, records in _model_records(study, "judge")
+    )
     columns = ["response_item_id", "attribute_id", "rater_id", "rater_kind", "rating"]
-    return [*columns, "personalized_position"], ratings
+    return [*columns, "personalized_position"], _chain(human, judges)
 
 
 PROVENANCE_COLUMNS = [
@@ -167,12 +182,18 @@ def _provenance(study: Study) -> Rows:
                 f.model.kind if f.model else None,
             )
         )
-    return PROVENANCE_COLUMNS, prov
+    return PROVENANCE_COLUMNS, [prov]
 
 
-def _model_records(study: Study, role: str) -> list[tuple[LoadedFile, dict]]:
-    """(file, record data) of every model file of ``role``, file by file."""
-    return [(f, r.data) for f in study.models(role) for r in f.records]
+def _model_records(study: Study, role: str) -> Iterable[tuple[LoadedFile, Iterable[dict]]]:
+    """(file, its records' data) of every model file of ``role``, file by file."""
+    return ((f, (r.data for r in f.records)) for f in study.models(role))
+
+
+def _chain(first: list[tuple], rest: Iterable[list[tuple]]) -> Iterable[list[tuple]]:
+    """The human raters' chunk, then one chunk per model file."""
+    yield first
+    yield from rest
 
 
 #: Table name -> its rows from the study, in the order the tables are filled.
@@ -217,20 +238,23 @@ def _fill_database(study: Study, path: Path) -> None:
     con = duckdb.connect(str(path))
     try:
         con.execute(_sql("schema.sql"))
-        # one table's rows at a time (built, inserted, dropped): holding every table's rows
-        # at once doubled ingest's memory
+        # one chunk of one table's rows at a time (built, inserted, dropped): holding every
+        # table's rows at once doubled ingest's memory, and a table's rows from every model
+        # file at once were most of what remained
         for table, build_rows in TABLES.items():
-            columns, rows = build_rows(study)
-            if not rows:
-                continue
-            frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
-            del rows
+            columns, chunks = build_rows(study)
             cols = ", ".join(columns)
-            con.register("incoming", frame.to_arrow())
-            try:
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
-            finally:
-                con.unregister("incoming")
+            for rows in chunks:
+                if not rows:
+                    continue
+                frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+                del rows
+                con.register("incoming", frame.to_arrow())
+                try:
+                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                finally:
+                    con.unregister("incoming")
+                del frame
         con.execute(_sql("views.sql"))
         con.execute("CHECKPOINT")
     finally:
