@@ -96,27 +96,37 @@ def check(
 ) -> None:
     """Show the independent value beside the workflow's and fail (AuditError) when they differ
     by more than ``tol``; two missing values (NaN/None) agree, one missing value does not.
-    The workflow's CSV tables carry 6 decimals (recenter.outputs.write_table), so ``ours`` is
-    rounded the same way first (``decimals=None`` for exact values such as counts)."""
-    a = float("nan") if ours is None else float(ours)
+
+    The workflow's CSV tables carry 6 decimals (recenter.outputs.write_table): ``ours`` agrees
+    when a value within ``tol`` of it prints as the workflow's, that is when they differ by at
+    most half a unit of the last decimal plus ``tol`` (``decimals=None`` for exact values such
+    as counts). Rounding ``ours`` first and comparing within ``tol`` instead failed whenever
+    the two fell on either side of a rounding boundary (0.93759350 from the workflow and
+    0.93759350 plus 1e-15 from the notebook print as ...593 and ...594)."""
+    exact = float("nan") if ours is None else float(ours)
+    a = exact
     if decimals is not None and not math.isnan(a):
         a = float(f"{a:.{decimals}f}")
     b = float("nan") if workflow is None else float(workflow)
-    both_missing = math.isnan(a) and math.isnan(b)
-    diff = 0.0 if both_missing else abs(a - b)
-    ok = both_missing or (not math.isnan(diff) and diff <= tol)
+    allowed = tol if decimals is None else tol + 0.5 * 10.0**-decimals
+    both_missing = math.isnan(exact) and math.isnan(b)
+    diff = 0.0 if both_missing else abs(exact - b)
+    ok = both_missing or (not math.isnan(diff) and diff <= allowed)
     _CHECKS.append((what, a, b))
+    boundary = ""
+    if ok and not both_missing and abs(a - b) > tol:
+        boundary = f" (unrounded {exact!r}: the two sit either side of a rounding boundary)"
     mark = "✓ agrees" if ok else "✗ DISAGREES"
     color = "#1e7b34" if ok else "#b00020"
     _html(
         f'<div style="font-size:13px;margin:1px 0"><b style="color:{color}">{mark}</b> · '
         f"{html.escape(what)}: independent <code>{a:.12g}</code>, workflow "
-        f"<code>{b:.12g}</code>, |difference| {diff:.1e}</div>"
+        f"<code>{b:.12g}</code>, |difference| {abs(a - b):.1e}{boundary}</div>"
     )
     if not ok:
         raise AuditError(
-            f"{what}: the independent value {a!r} and the workflow's {b!r} differ by {diff:.3g} "
-            f"(tolerance {tol:g})"
+            f"{what}: the independent value {exact!r} and the workflow's {b!r} differ by "
+            f"{diff:.3g} (allowed {allowed:g}: the table's rounding and a tolerance of {tol:g})"
         )
 
 
