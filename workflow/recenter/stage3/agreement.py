@@ -53,8 +53,16 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
     0.917 (mean) and 0.923 (pair) of the simulated truth at 16 users, this one 0.947 and
     0.960 (bench/agreement_intervals.py; bench/results/coverage.csv). The other rows: the
     percentile cluster bootstrap, widened for few users (``recenter.stage3.common.small``)."""
+    pairable = (~np.isnan(h)).sum(axis=1) >= 2
+    stats, alpha = _estimates(h, units, boot, pairable)
+    return _table(annotators, stats, alpha, int(pairable.sum()))
+
+
+def _estimates(h: np.ndarray, units: Units, boot, pairable: np.ndarray):
+    """(statistic name, mean over pairs, [(a, b, estimate) per pair]) of Spearman's rho and the
+    two weighted kappas, and Krippendorff's alpha, each with its interval (see
+    :func:`agreement_table`)."""
     kw = boot.kwargs()
-    rows = []
     mean_rho, pairs_rho = rs.pairwise_spearman_bootstrap(h, units.clusters, units.n_clusters, **kw)
     kappas = {
         kind: rs.pairwise_weighted_kappa_bootstrap(
@@ -62,13 +70,11 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
         )
         for kind in ("linear", "quadratic")
     }
-    pairable = (~np.isnan(h)).sum(axis=1) >= 2
-    n_pairable = int(pairable.sum())
 
     def small(e):
         return c.small(e, units, pairable, boot)
 
-    # Spearman rows: bias-corrected jackknife on Fisher's z (the docstring says why)
+    # Spearman rows: bias-corrected jackknife on Fisher's z (agreement_table says why)
     jack = rs.pairwise_spearman_jackknife(h, units.clusters)
     mean_rho = rs.jackknife_z(mean_rho, jack, boot.confidence)
     pairs_rho = [
@@ -84,6 +90,13 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
     kappas = {k: (small(m), [(a, b, small(e)) for a, b, e in ps]) for k, (m, ps) in kappas.items()}
     stats = [("mean pairwise Spearman rho", mean_rho, pairs_rho)]
     stats += [(f"mean pairwise weighted kappa ({k})", *kappas[k]) for k in ("linear", "quadratic")]
+    alpha = small(rs.ordinal_alpha_bootstrap(h, SCALE, units.clusters, units.n_clusters, **kw))
+    return stats, alpha
+
+
+def _table(annotators: list[str], stats, alpha, n_pairable: int) -> pl.DataFrame:
+    """The agreement table's rows: each statistic's mean over pairs, alpha, then every pair."""
+    rows = []
     for name, mean, pairs in stats:
         n_def = sum(not np.isnan(e.estimate) for _, _, e in pairs)
         rows.append(
@@ -100,7 +113,6 @@ def agreement_table(annotators: list[str], h: np.ndarray, units: Units, boot) ->
                 "note": None if n_def else "no annotator pair rated two common units",
             }
         )
-    alpha = small(rs.ordinal_alpha_bootstrap(h, SCALE, units.clusters, units.n_clusters, **kw))
     rows.append(
         {
             "statistic": "Krippendorff's alpha (ordinal)",
