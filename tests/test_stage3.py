@@ -687,3 +687,36 @@ def test_fig7_labels_of_close_models_do_not_overlap():
         if isinstance(layer.get("mark"), dict) and layer["mark"].get("type") == "text"
     }
     assert text_dys == set(dys.values())
+
+
+def test_fig7_correlates_the_judges_full_precision_deltas(fixture_db, tmp_path, monkeypatch):
+    """Fig 7's y is each judge's Δ as its Fig-6 part holds it, not Fig 6's 6-decimal CSV: with
+    Δs that differ only in the 7th decimal, rounding them first changes Pearson's r in the
+    first decimal (the job used to read the CSV; at scale 10 the 7th-decimal difference failed
+    the notebook's audit)."""
+    models = [f"m{i}" for i in range(5)]
+    x = np.array([0.10, 0.20, 0.30, 0.40, 0.50])
+    delta = np.array([0.1000004, 0.1000016, 0.1000011, 0.1000023, 0.1000019])
+    rates = pl.DataFrame(
+        {"model": models, "n_units": [50] * 5, "n_mention": [5, 10, 15, 20, 25], "mention_rate": x},
+        schema_overrides={"n_units": pl.Int64, "n_mention": pl.Int64},
+    )
+    rates = pl.DataFrame(
+        [{**r, "n_clusters": 10} for r in rates.iter_rows(named=True)],
+        schema={k: analysis.MENTION_RATE_SCHEMA[k] for k in analysis.MENTION_RATE_SCHEMA},
+    )
+    monkeypatch.setattr(jobs.analysis, "mention_rates", lambda *_: rates)
+    parts = []
+    for m, d in zip(models, delta, strict=True):
+        row = {k: None for k in analysis.GAP_SCHEMA} | {"rater": m, "kind": "llm_judge"}
+        row |= {"delta": float(d), "ci_low": float(d) - 0.1, "ci_high": float(d) + 0.1}
+        path = tmp_path / f"{m}.parquet"
+        pl.DataFrame([row], schema=analysis.GAP_SCHEMA).write_parquet(path)
+        parts.append(str(path))
+    csv_path, md_path = tmp_path / "fig7.csv", tmp_path / "fig7.md"
+    jobs.mention_vs_penalty_job(fixture_db, parts, str(csv_path), str(md_path), BOOT)
+    summary = pl.read_csv(csv_path).filter(pl.col("pearson").is_not_null()).row(0, named=True)
+    full = np.corrcoef(x, delta)[0, 1]
+    rounded = np.corrcoef(x, np.round(delta, 6))[0, 1]
+    assert abs(full - rounded) > 0.05  # the case can tell the two apart
+    assert summary["pearson"] == pytest.approx(full, abs=5e-7)

@@ -224,7 +224,9 @@ rule fig7_mention_vs_penalty:
         raw=lambda wc: raw_paths(
             wc.study, "models/generator/*.jsonl", "mention_flags.jsonl"
         ),
-        gaps="results/{study}/tables/fig6_mention_gap.csv",
+        # each judge's Δ at full precision (the parts Fig 6 is made of), not Fig 6's CSV:
+        # a correlation of 6-decimal Δs differs from the Δs' own in its 7th decimal
+        parts=lambda wc: _s3_judge_parts(wc.study, "llm_judge", "gaps"),
     output:
         csv="results/{study}/tables/fig7_mention_vs_penalty.csv",
         md="results/{study}/tables/fig7_mention_vs_penalty.md",

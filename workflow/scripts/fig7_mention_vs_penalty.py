@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 log_to_rule(snakemake)
 jobs.mention_vs_penalty_job(
     snakemake.input.db,
-    snakemake.input.gaps,
+    list(snakemake.input.parts),
     snakemake.output.csv,
     snakemake.output.md,
     bootstrap(snakemake),

@@ -295,14 +295,17 @@ FIG7_SUMMARY_COLUMNS = {
 }
 
 
-def mention_vs_penalty_job(db: str, gap_csv: str, csv: str, md: str, boot) -> None:
-    """fig7_mention_vs_penalty: mention rate as generator vs Δ as judge, per model."""
+def mention_vs_penalty_job(db: str, parts: list[str], csv: str, md: str, boot) -> None:
+    """fig7_mention_vs_penalty: mention rate as generator vs Δ as judge, per model. The Δs
+    are the LLM judges' Fig-6 rows (``parts``, one parquet per judge) at full precision."""
     with data.connect(db) as con:
         kind = data.data_kind(con)
         units = data.load_units(con)
         mention, _ = data.mention_vector(con, units)
     rates = analysis.mention_rates(mention, units, boot)
-    gaps = pl.read_csv(gap_csv).drop("data_kind")
+    gaps = analysis.mention_gap_table(
+        pl.DataFrame(schema=analysis.GAP_SCHEMA), [pl.read_parquet(p) for p in sorted(parts)]
+    )
     table, summary = analysis.mention_vs_penalty(rates, gaps)
     summary_row = pl.DataFrame(
         [
