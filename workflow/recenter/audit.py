@@ -22,7 +22,7 @@ import polars as pl
 
 from recenter import display, display_html
 
-#: a disagreement beyond this between the notebook's number and the workflow's fails the notebook
+#: a disagreement beyond this (and beyond the tables' rounding, see check) fails the notebook
 TOLERANCE = 1e-9
 
 
