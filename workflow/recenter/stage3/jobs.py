@@ -303,9 +303,8 @@ def mention_vs_penalty_job(db: str, parts: list[str], csv: str, md: str, boot) -
         units = data.load_units(con)
         mention, _ = data.mention_vector(con, units)
     rates = analysis.mention_rates(mention, units, boot)
-    gaps = analysis.mention_gap_table(
-        pl.DataFrame(schema=analysis.GAP_SCHEMA), [pl.read_parquet(p) for p in sorted(parts)]
-    )
+    judges = [pl.read_parquet(p) for p in sorted(parts)]
+    gaps = pl.concat(judges) if judges else pl.DataFrame(schema=analysis.GAP_SCHEMA)
     table, summary = analysis.mention_vs_penalty(rates, gaps)
     summary_row = pl.DataFrame(
         [
