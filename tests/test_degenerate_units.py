@@ -115,6 +115,31 @@ def test_svg_bytes_do_not_depend_on_what_the_process_rendered_before(tmp_path) -
     assert first == (tmp_path / "two.svg").read_text(encoding="utf-8")
 
 
+def test_png_is_what_vl_convert_draws_from_the_saved_spec(tmp_path) -> None:
+    """save_chart rasterises its one SVG render instead of rendering the spec a second time;
+    the bytes must be those of vl-convert's own PNG path, from the spec as saved (fonts
+    registered), after another chart has been drawn in the same process."""
+    import json
+
+    import altair as alt
+    import vl_convert as vlc
+
+    from recenter.outputs import save_chart
+
+    chart = (
+        alt.Chart(alt.Data(values=[{"a": "x", "b": "y", "k": 0.3}, {"a": "y", "b": "x", "k": 0.9}]))
+        .mark_rect()
+        .encode(x="a:N", y="b:N", color="k:Q")
+        .properties(title="a title")
+    )
+    save_chart(chart.properties(title="drawn first"), tmp_path / "before", data_kind="fixture")
+    save_chart(chart, tmp_path / "fig", data_kind="fixture")
+    spec = json.loads((tmp_path / "fig.vl.json").read_text(encoding="utf-8"))
+    png = (tmp_path / "fig.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png == vlc.vegalite_to_png(spec, scale=2)
+
+
 def test_gaps_forest_takes_a_summary_whose_paper_ranges_are_all_empty() -> None:
     """A generated study's gaps summary whose rows have no paper value: the paper columns
     come back from the CSV as text, and the figure must still draw the study's gaps."""

@@ -205,10 +205,13 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: 
     stem = str(stem)
     spec_text = json.dumps(spec, indent=2, sort_keys=True)
     atomic_write_text(stem + ".vl.json", spec_text + "\n")
-    png = vlc.vegalite_to_png(spec, scale=2)
+    # Vega draws the chart once, as SVG; the PNG is that SVG rasterised (resvg, the same path
+    # vegalite_to_png takes inside vl-convert, so the bytes are the same: tests/test_outputs.py),
+    # which spares a second run of the JavaScript renderer in every figure job.
+    svg = vlc.vegalite_to_svg(spec)
+    png = vlc.svg_to_png(svg, scale=2)
     atomic_write(stem + ".png", lambda p: p.write_bytes(png))
-    svg = stable_svg_ids(vlc.vegalite_to_svg(spec))
-    atomic_write_text(stem + ".svg", svg)
+    atomic_write_text(stem + ".svg", stable_svg_ids(svg))
 
 
 def stable_svg_ids(svg: str) -> str:
