@@ -113,6 +113,24 @@ def test_a_warning_naming_the_kernels_temporary_file_is_normalised() -> None:
     assert _strip_root(out, "/work/x")["text"] == ["<cell>:37: ConvergenceWarning: x\n"]
 
 
+def test_code_cells_are_escaped_without_the_bleach_pass() -> None:
+    """The page's code cells skip nbconvert's bleach pass (recenter.notebooks._OFFLINE_TEMPLATE):
+    markup in a cell's source must still reach the page as text, never as an element, and the
+    cell must still be highlighted."""
+    import nbformat
+
+    from recenter.notebooks import html_exporter
+
+    source = 'x = "<script>alert(1)</script><img src=x onerror=alert(2)>"  # <b>bold</b>'
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["language_info"] = {"name": "python"}
+    html, _ = html_exporter().from_notebook_node(nb)
+    body = html.split('<div class="cm-editor cm-s-jupyter">', 1)[1].split("</pre>", 1)[0]
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert '<span class="c1">' in body  # pygments highlighted the comment
+
+
 def test_kernel_file_normalising_is_linear_on_image_sized_outputs() -> None:
     """An output holds a base64 PNG of hundreds of kilobytes with no blank in it; the kernel-file
     replacement must leave it as it is and not scan it once per start position (the first
