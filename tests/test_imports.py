@@ -47,28 +47,3 @@ def test_recenter_imports_resolve(path: Path) -> None:
             except ImportError:
                 missing.append(f"{module}.{name}")
     assert missing == [], f"{path.name} imports names that do not exist: {missing}"
-
-
-def test_jsonschema_does_not_compile_the_iri_grammars_after_recenter() -> None:
-    """Importing recenter first keeps jsonschema (and altair) from importing rfc3987-syntax,
-    whose grammars take seconds to compile; checked in a fresh interpreter."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, recenter, altair, jsonschema; "
-        "print('lark' in sys.modules, 'iri' in jsonschema.FormatChecker.checkers)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert out == ["False", "False"]
-
-
-def test_no_schema_uses_the_iri_formats_left_unchecked() -> None:
-    """The formats jsonschema no longer checks (above) appear in none of our schemas."""
-    texts = [p.read_text(encoding="utf-8") for p in (REPO / "workflow").rglob("*.json")]
-    schemas = (REPO / "workflow" / "schemas").rglob("*")
-    texts += [p.read_text(encoding="utf-8") for p in schemas if p.is_file()]
-    assert texts
-    assert not any('"iri' in t or "format: iri" in t for t in texts)
