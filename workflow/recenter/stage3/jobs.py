@@ -35,19 +35,27 @@ _PAPER_JUDGES = (
 )
 
 
-def _boot_note(boot: BootstrapConfig) -> str:
-    return (
-        boot.note("users")
+def _boot_note(
+    boot: BootstrapConfig, *, spearman: bool = False, intervals: str = "Intervals"
+) -> str:
+    """The notes' sentences on the intervals: the widened cluster bootstrap, and for a table
+    with Spearman ρ intervals (``spearman``) the jackknife those use instead."""
+    text = (
+        boot.note("users", intervals=intervals)
         + " Each interval is widened about the estimate by sqrt(G/(G−1))·t(G−1)/z for its G "
-        "users (1.12 for 16; no interval with fewer than 2 users). Intervals of a Spearman ρ "
-        "(a judge's or reward model's ρ with the mean human, the human agreement's ρ) are a "
-        "leave-one-user-out jackknife on Fisher's z instead: the bias-corrected z "
-        "(G·z − (G−1)·mean of the leave-one-out z) ± t(G−1) × the jackknife SE × the same "
-        "factor, back-transformed, since ρ of clustered ratings is biased towards 0 with few "
-        "users (the widened BCa bootstrap interval used before covered about 0.92 of the "
-        "simulated truth at 16 users, this one 0.95–0.96; bench/agreement_intervals.py). "
-        "Coverage is measured in bench/results/coverage.csv."
+        "users (1.12 for 16; no interval with fewer than 2 users)."
     )
+    if spearman:
+        text += (
+            " Intervals of a Spearman ρ "
+            "(a judge's or reward model's ρ with the mean human, the human agreement's ρ) are a "
+            "leave-one-user-out jackknife on Fisher's z instead: the bias-corrected z "
+            "(G·z − (G−1)·mean of the leave-one-out z) ± t(G−1) × the jackknife SE × the same "
+            "factor, back-transformed, since ρ of clustered ratings is biased towards 0 with few "
+            "users (the widened BCa bootstrap interval used before covered about 0.92 of the "
+            "simulated truth at 16 users, this one 0.95–0.96; bench/agreement_intervals.py)."
+        )
+    return text + " Coverage is measured in bench/results/coverage.csv."
 
 
 def _dropped(table: pl.DataFrame, label: str, boot: BootstrapConfig) -> str:
@@ -115,7 +123,7 @@ def agreement_job(db: str, csv: str, md: str, boot: BootstrapConfig) -> None:
             f"closest to {paper.text('s3.iaa_weighted_kappa')} is: {closest}. "
             + CLUSTER_NOTE
             + " "
-            + _boot_note(boot)
+            + _boot_note(boot, spearman=True)
             + _dropped(
                 table.with_columns(label=pl.col("statistic") + " " + pl.col("pair")), "label", boot
             )
@@ -212,7 +220,7 @@ def judges_table_job(db: str, parts: list[str], csv: str, md: str, boot) -> None
             + "; every judge significantly above humans. "
             + CLUSTER_NOTE
             + " "
-            + _boot_note(boot)
+            + _boot_note(boot, spearman=True)
             + " n_replicates_dropped: the most replicates in which one of the row's statistics "
             "was undefined." + _dropped(table, "system", boot)
         ),
@@ -237,7 +245,7 @@ def reward_models_job(db: str, parts: list[str], csv: str, md: str, boot) -> Non
             "same mean), averaged over held-out humans, and their difference. Paper: all ≈ 0.3. "
             + CLUSTER_NOTE
             + " "
-            + _boot_note(boot)
+            + _boot_note(boot, spearman=True)
             + _dropped(table, "system", boot)
         ),
     )
@@ -353,7 +361,7 @@ def mention_vs_penalty_job(db: str, parts: list[str], csv: str, md: str, boot) -
             f"{paper.text('s3.claude_mention_rate')} of its responses. "
             + CLUSTER_NOTE
             + " "
-            + _boot_note(boot)
+            + _boot_note(boot, intervals="Δ's interval (its Fig-6 row)")
         ),
     )
     log.info("fig7 summary: %s", summary)

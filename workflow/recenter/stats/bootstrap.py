@@ -88,11 +88,12 @@ class BootstrapConfig:
     def kwargs(self) -> dict[str, Any]:
         return {"replicates": self.replicates, "seed": self.seed, "confidence": self.confidence}
 
-    def note(self, clusters: str) -> str:
+    def note(self, clusters: str, *, intervals: str = "Intervals") -> str:
         """The sentence a table's notes carry about its intervals; ``clusters`` names what was
-        resampled (users, user-prompt pairs, response items)."""
+        resampled (users, user-prompt pairs, response items), ``intervals`` which of the
+        table's intervals it describes when not all of them are bootstrapped."""
         return (
-            f"Intervals: {self.confidence:.0%} percentile cluster bootstrap over {clusters} "
+            f"{intervals}: {self.confidence:.0%} percentile cluster bootstrap over {clusters} "
             f"({self.replicates} replicates, seed {self.seed})."
         )
 
