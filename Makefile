@@ -39,14 +39,14 @@ report: $(STAMP)
 	$(BIN)/snakemake --cores 1 --config study=$(STUDY) --report results/$(STUDY)/report.html
 
 lint: $(STAMP)
-	$(BIN)/ruff check workflow tests bench
+	$(BIN)/ruff check workflow tests bench notebooks
 	$(BIN)/ruff format --check workflow tests bench
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --cores 1
 	$(BIN)/mypy workflow/recenter
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix workflow tests bench
+	$(BIN)/ruff check --fix workflow tests bench notebooks
 	$(BIN)/ruff format workflow tests bench
 	$(BIN)/snakefmt Snakefile workflow/rules
 

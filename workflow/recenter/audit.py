@@ -249,6 +249,68 @@ def histogram(
     )
 
 
+def variance_replicates(
+    vc: pl.DataFrame, path: Path, *, confidence: float, why_dropped: str
+) -> None:
+    """The uncertainty part of a variance-components section: the workflow's kept replicates
+    (``path``, one row per replicate, a column per component's share) counted against the
+    table ``vc``, each share's percentile interval recomputed from them (numpy ``quantile``,
+    linear interpolation) and checked against the table's, and a histogram per component.
+    ``why_dropped`` says why a replicate is not kept."""
+    if not path.exists():
+        md(
+            "*The workflow's replicates were not written for this study (a run that predates "
+            "them): the table's interval is shown alone.*"
+        )
+        return
+    reps = pl.read_parquet(path)
+    kept, dropped = reps.height, int(vc["n_dropped"][0])
+    check(
+        "replicates kept (rows of the replicates file)", kept, vc["n_replicates"][0], decimals=None
+    )
+    gone = sorted(set(range(kept + dropped)) - set(reps["replicate"].to_list()))
+    named = ""
+    if gone and kept:
+        more = f" and {len(gone) - 20:,} more" if len(gone) > 20 else ""
+        named = f": replicates {', '.join(map(str, gone[:20]))}{more}"
+    md(f"{kept:,} replicates kept, {dropped:,} dropped ({why_dropped}){named}.")
+    alpha = (1 - confidence) / 2
+    for r in vc.iter_rows(named=True):
+        x = reps[r["component"]].to_numpy()
+        low, high = np.quantile(x, [alpha, 1 - alpha]) if x.size else (np.nan, np.nan)
+        for end, ours, theirs in (
+            ("low", low, r["share_ci_low"]),
+            ("high", high, r["share_ci_high"]),
+        ):
+            check(
+                f"{r['component']}: share interval, {end} (numpy, the written replicates)",
+                ours,
+                theirs,
+            )
+    if kept == 0:
+        md(
+            "*No replicate was kept: the table's intervals are undefined (empty, as the checks "
+            "above confirm) and there is no distribution to draw.*"
+        )
+        return
+    for r in vc.iter_rows(named=True):
+        x = reps[r["component"]].to_numpy()
+        if not np.isfinite(x).all():
+            md(
+                f"*{int((~np.isfinite(x)).sum())} kept replicates have no {r['component']} "
+                "share (every component 0 in the resample): not drawn.*"
+            )
+        histogram(
+            x[np.isfinite(x)],
+            estimate=r["share"],
+            dropped=dropped,
+            interval=(r["share_ci_low"], r["share_ci_high"]),
+            confidence=confidence,
+            title=f"share of the {r['component']}",
+            why_dropped=why_dropped,
+        )
+
+
 def _same(ours, interval) -> str:
     if interval is None or any(v is None or not np.isfinite(v) for v in interval):
         return ""
