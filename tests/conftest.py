@@ -90,6 +90,7 @@ class Built:
 
     workdir: Path
     raw_before: dict[str, tuple[str, int]]
+    stderr: str
 
     def copy(self, dest: Path) -> Path:
         """A copy of the built directory (modification times kept, Snakefile and workflow still
@@ -118,7 +119,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         preexec_fn=lambda: os.umask(BUILD_UMASK),
     )
     assert proc.returncode == 0, proc.stderr[-5000:]
-    return Built(workdir, before)
+    return Built(workdir, before, proc.stderr)
 
 
 @pytest.fixture

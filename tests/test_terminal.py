@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_study, make_workdir, run_snakemake
+from conftest import Built, add_study, make_workdir, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -53,3 +53,10 @@ def test_refused_input_messages_are_the_last_lines(user_workdir: Path) -> None:
     # the complete log keeps Snakemake's standard listing of the job that ran
     logs = sorted((user_workdir / ".snakemake/log").glob("*.snakemake.log"))
     assert logs and "rule ingest:" in logs[-1].read_text(encoding="utf-8")
+
+
+def test_a_full_run_shows_no_progress_bar_of_a_job(built: Built) -> None:
+    """The notebook jobs' papermill draws a bar per cell (tqdm) on stderr, which Snakemake
+    passes to the terminal; notebooks.smk turns them off (TQDM_DISABLE)."""
+    assert "run_notebook" in built.stderr  # the notebooks ran in this build
+    assert "Executing:" not in built.stderr and "cell/s" not in built.stderr

@@ -8,12 +8,18 @@
 # (independent value, workflow value) as its output. render_notebook then writes the executed
 # copy without what changes between runs or machines (timings, the injected cell's absolute
 # paths) and its HTML.
+import os
+
 from recenter.notebooks import put_interpreter_on_path
 
 # The notebook directive runs `papermill` (or `jupyter-nbconvert`, `jupyter notebook` for
 # --edit-notebook) through the shell: find them beside this Snakemake's interpreter (.venv/bin)
 # even when the environment is not activated (`.venv/bin/snakemake ...`).
 put_interpreter_on_path()
+# papermill draws a progress bar per notebook cell on the terminal Snakemake shows (interleaved
+# between two notebooks, in lines of thousands of characters); the terminal's progress is
+# Snakemake's own display, and the executed notebook is the record of every cell
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 register_notebook(
     "00_study_overview",
