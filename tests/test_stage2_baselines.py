@@ -180,6 +180,9 @@ def test_cosine_scores_match_sklearn():
         for a, p in zip(items["attribute_text"], items["prompt_text"], strict=True)
     ]
     assert got == pytest.approx(want, abs=2e-6)
+    # the dot products are taken a chunk of items at a time (memory): any chunk, the same bytes
+    for chunk in (1, 2, 5):
+        assert np.array_equal(embedding.cosine_scores(items, frame, chunk=chunk), got)
 
 
 # ---- the real model -------------------------------------------------------------------------

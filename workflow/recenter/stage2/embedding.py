@@ -163,11 +163,24 @@ def study_texts(items: pl.DataFrame) -> list[str]:
     return sorted(set(both["attribute_text"].to_list()) | set(both["prompt_text"].to_list()))
 
 
-def cosine_scores(items: pl.DataFrame, embeddings: pl.DataFrame) -> np.ndarray:
+def cosine_scores(items: pl.DataFrame, embeddings: pl.DataFrame, chunk: int = 65_536) -> np.ndarray:
     """Cosine similarity of each item's attribute and prompt embeddings (items with texts),
-    rounded to 1e-6 so that last-bit noise of the BLAS never decides a vote or a tie."""
+    rounded to 1e-6 so that last-bit noise of the BLAS never decides a vote or a tie.
+
+    The vectors are read as one float64 matrix (not as Python lists of floats) and the items'
+    dot products are taken ``chunk`` rows at a time: at 100× the paper's scale the lists and
+    the two gathered items × dimensions matrices took 3.7 GiB. Each row's sum is the same
+    whatever the chunk (numpy sums a row on its own)."""
     index = {h: i for i, h in enumerate(embeddings["text_sha256"].to_list())}
-    matrix = np.asarray(embeddings["vector"].to_list(), dtype=np.float64)
+    vectors = embeddings["vector"]
+    width = int(vectors.list.len().max() or 0) if vectors.len() else 0
+    if vectors.len() and vectors.list.len().n_unique() != 1:
+        raise ValueError("the embeddings have vectors of different lengths")
+    matrix = (
+        np.asarray(vectors.explode().to_numpy(), dtype=np.float64).reshape(-1, width)
+        if width
+        else np.zeros((vectors.len(), 0))
+    )
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
@@ -175,8 +188,12 @@ def cosine_scores(items: pl.DataFrame, embeddings: pl.DataFrame) -> np.ndarray:
         missing = [t for t in texts if text_hash(t) not in index]
         if missing:
             raise ValueError(f"no embedding for {len(missing)} texts, e.g. {missing[0][:60]!r}")
-        return matrix[[index[text_hash(t)] for t in texts]]
+        return np.array([index[text_hash(t)] for t in texts], dtype=np.int64)
 
     a = rows(items["attribute_text"].to_list())
     p = rows(items["prompt_text"].to_list())
-    return np.round(np.sum(a * p, axis=1), 6)
+    out = np.empty(a.size, dtype=np.float64)
+    for start in range(0, a.size, chunk):
+        part = slice(start, start + chunk)
+        out[part] = np.sum(matrix[a[part]] * matrix[p[part]], axis=1)
+    return np.round(out, 6)
