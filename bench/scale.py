@@ -205,7 +205,8 @@ def one_scale(scale: int, cores: int) -> tuple[dict, list[dict]]:
             wall, _ = snakemake(wd, cores, scale)
             log, status = run_log(wd), "ok"
         except Failed as err:  # keep what ran: the profile of the jobs that finished
-            wall, log, status = err.wall, err.log, f"failed in {failed_rules(err.log)}"
+            wall, log = err.wall, err.log + run_log(wd)  # the log file names the failed rule
+            status = f"failed in {failed_rules(log)}"
             print(f"  scale {scale} failed:\n{err}", file=sys.stderr)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

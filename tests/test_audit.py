@@ -28,3 +28,45 @@ def test_counts_and_missing_values() -> None:
     audit.check("both missing", None, float("nan"))
     with pytest.raises(audit.AuditError):
         audit.check("a count off by 1e-7", 12.0000001, 12.0, decimals=None)
+
+
+def _variance_table(low: float, high: float, n_replicates: int, n_dropped: int):
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "component": ["user"],
+            "share": [0.5],
+            "share_ci_low": [low],
+            "share_ci_high": [high],
+            "n_replicates": [n_replicates],
+            "n_dropped": [n_dropped],
+        }
+    )
+
+
+def test_variance_replicates_checks_the_interval_against_the_written_replicates(
+    tmp_path,
+) -> None:
+    """audit.variance_replicates recomputes each share's percentile interval from the
+    replicates file: a table whose interval is theirs passes, one off in the 3rd decimal or
+    counting another number of replicates fails. The expected interval is numpy's linear
+    quantile, written out by hand for 0..100 (the 2.5th and 97.5th percentiles of 0, 1, ...,
+    100 are 2.5 and 97.5)."""
+    import polars as pl
+
+    path = tmp_path / "variance_replicates.parquet"
+    # replicates 0..101 drawn, number 7 dropped: 101 kept, shares 0, 1, ..., 100
+    kept = [r for r in range(102) if r != 7]
+    pl.DataFrame({"replicate": kept, "user": [float(v) for v in range(101)]}).write_parquet(path)
+    audit.variance_replicates(
+        _variance_table(2.5, 97.5, 101, 1), path, confidence=0.95, why_dropped="test"
+    )
+    with pytest.raises(audit.AuditError, match="share interval, low"):
+        audit.variance_replicates(
+            _variance_table(2.501, 97.5, 101, 1), path, confidence=0.95, why_dropped="test"
+        )
+    with pytest.raises(audit.AuditError, match="replicates kept"):
+        audit.variance_replicates(
+            _variance_table(2.5, 97.5, 100, 1), path, confidence=0.95, why_dropped="test"
+        )

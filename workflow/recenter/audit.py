@@ -5,8 +5,8 @@ histogram of bootstrap replicates.
 Nothing here computes a statistic of the paper: the notebooks re-derive every headline number
 with scipy, scikit-learn, krippendorff or statsmodels in their own cells, so that the workflow's
 code (recenter.stats, recenter.stage*) is audited against something independent, never against
-itself. The only arithmetic here is drawing cluster indices for a bootstrap (numpy) and
-formatting.
+itself. The only arithmetic here is drawing cluster indices for a bootstrap (numpy), the
+percentile interval of replicates the workflow wrote (numpy ``quantile``) and formatting.
 """
 
 from __future__ import annotations

@@ -206,7 +206,8 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike, *, data_kind: 
     spec_text = json.dumps(spec, indent=2, sort_keys=True)
     atomic_write_text(stem + ".vl.json", spec_text + "\n")
     # Vega draws the chart once, as SVG; the PNG is that SVG rasterised (resvg, the same path
-    # vegalite_to_png takes inside vl-convert, so the bytes are the same: tests/test_outputs.py),
+    # vegalite_to_png takes inside vl-convert, so the bytes are the same:
+    # tests/test_degenerate_units.py),
     # which spares a second run of the JavaScript renderer in every figure job.
     svg = vlc.vegalite_to_svg(spec)
     png = vlc.svg_to_png(svg, scale=2)
