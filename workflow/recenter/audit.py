@@ -147,29 +147,53 @@ def write_checks(path) -> None:
 
 
 # ---- uncertainty ----------------------------------------------------------------------------
+def _draws(clusters: Iterable, replicates: int, seed: int):
+    """The cluster codes of the units, and each replicate's draw of clusters (indices into
+    the sorted distinct clusters): int64 draws, one replicate after another, the same stream
+    as the workflow's resamples for the same (clusters, seed), so the intervals can be
+    compared."""
+    keys = np.asarray(list(clusters))
+    uniques, codes = np.unique(keys, return_inverse=True)
+    rng = np.random.default_rng(seed)
+    draws = (
+        rng.integers(0, len(uniques), size=len(uniques), dtype=np.int64) for _ in range(replicates)
+    )
+    return len(uniques), codes, draws
+
+
+def _kept(values: Iterable) -> tuple[np.ndarray, int]:
+    kept, dropped = [], 0
+    for v in values:
+        if v is None or not np.isfinite(v):
+            dropped += 1
+        else:
+            kept.append(float(v))
+    return np.asarray(kept), dropped
+
+
 def bootstrap(
     clusters: Iterable, statistic: Callable[[np.ndarray], float], replicates: int, seed: int
 ) -> tuple[np.ndarray, int]:
     """Resample whole clusters with replacement ``replicates`` times (numpy) and evaluate
     ``statistic(unit indices)`` on each; returns (finite replicate values, number dropped
     because the statistic was undefined there)."""
-    keys = np.asarray(list(clusters))
-    uniques, codes = np.unique(keys, return_inverse=True)
-    members = [np.flatnonzero(codes == k) for k in range(len(uniques))]
-    rng = np.random.default_rng(seed)
-    values = []
-    dropped = 0
-    for _ in range(replicates):
-        # int64 draws, one replicate after another: the same stream as the workflow's
-        # resamples for the same (clusters, seed), so the intervals can be compared
-        draw = rng.integers(0, len(uniques), size=len(uniques), dtype=np.int64)
-        idx = np.concatenate([members[k] for k in draw]) if len(draw) else np.array([], int)
-        v = statistic(idx)
-        if v is None or not np.isfinite(v):
-            dropped += 1
-        else:
-            values.append(float(v))
-    return np.asarray(values), dropped
+    n, codes, draws = _draws(clusters, replicates, seed)
+    members = [np.flatnonzero(codes == k) for k in range(n)]
+    return _kept(
+        statistic(np.concatenate([members[k] for k in draw]) if n else np.array([], int))
+        for draw in draws
+    )
+
+
+def bootstrap_weights(
+    clusters: Iterable, statistic: Callable[[np.ndarray], float], replicates: int, seed: int
+) -> tuple[np.ndarray, int]:
+    """The resamples of :func:`bootstrap`, given to ``statistic`` as one weight per unit: how
+    many times the unit's cluster was drawn. For a statistic built from sums (counts, means,
+    2 × 2 tables) this is the same replicate as over the resampled rows, without copying
+    them."""
+    n, codes, draws = _draws(clusters, replicates, seed)
+    return _kept(statistic(np.bincount(draw, minlength=n)[codes].astype(float)) for draw in draws)
 
 
 def histogram(
