@@ -86,9 +86,7 @@ def test_weighted_resamples_are_the_row_resamples():
     b = np.where(rng.random(users.size) < 0.7, a, 1 - a)
 
     rows, dropped_rows = audit.bootstrap(users, lambda i: a[i].mean(), 200, 9)
-    weighted, dropped_w = audit.bootstrap_weights(
-        users, lambda w: (w * a).sum() / w.sum(), 200, 9
-    )
+    weighted, dropped_w = audit.bootstrap_weights(users, lambda w: (w * a).sum() / w.sum(), 200, 9)
     assert dropped_rows == dropped_w == 0
     np.testing.assert_allclose(weighted, rows, rtol=0, atol=1e-12)
 
