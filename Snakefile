@@ -34,7 +34,6 @@ include: "workflow/rules/stage3.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/claims.smk"
-include: "workflow/rules/tables.smk"
 
 
 rule all:

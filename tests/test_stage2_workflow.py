@@ -61,12 +61,6 @@ def default_run_outputs(workdir: Path) -> list[str]:
     return sorted(str(p.relative_to(workdir)) for p in results.rglob("*") if p.is_file())
 
 
-def table_pages(*names: str) -> set[tuple[str, str]]:
-    """The jobs of rule table_page that follow the tables ``names`` (each table's HTML page
-    re-runs with its table)."""
-    return {("table_page", f"study=study, name={name}") for name in names}
-
-
 def drop_in_reruns(stage_notebook: str) -> set[tuple[str, str]]:
     """The jobs of a default run (``snakemake`` with no target) that re-run after one model
     file is dropped into the fixture study, besides the stage's own: ingest and the
@@ -85,7 +79,7 @@ def drop_in_reruns(stage_notebook: str) -> set[tuple[str, str]]:
         ("run_notebook", f"study=study, notebook={stage_notebook}"),
         ("render_notebook", "study=study, notebook=00_study_overview"),
         ("render_notebook", f"study=study, notebook={stage_notebook}"),
-    } | table_pages("gaps_summary")
+    }
 
 
 # ---- recovery of the simulated truth --------------------------------------------------------
@@ -199,10 +193,7 @@ def test_dropped_in_llm_becomes_a_rater_and_reruns_only_its_jobs(built_workdir):
         ("fig3_kappa_matrix_figure", "study=study"),
         ("fig4_relevance_prf_figure", "study=study"),
     }
-    expected |= table_pages(
-        "tab3_relevance_alignment", "relevance_rates", "fig3_kappa_matrix", "kappa_groups"
-    )
-    expected |= table_pages("gaps_stage2") | drop_in_reruns("stage2_relevance")
+    expected |= drop_in_reruns("stage2_relevance")
     assert len(ran) == len(set(ran)), ran  # no job twice
     assert set(ran) == expected, (sorted(set(ran) - expected), sorted(expected - set(ran)))
     assert {p: p.stat().st_mtime_ns for p in untouched} == before

@@ -78,9 +78,12 @@ def write_table(
     data_kind: str,
     notes: str = "",
 ) -> None:
-    """Write ``df`` as CSV (with a leading ``data_kind`` column; every column, 6 decimals) and
-    as a Markdown page showing its compact reader view (recenter.display: intervals in one
-    cell, p-values as "< 0.001", labels in words, what only an auditor reads left to the CSV)."""
+    """Write ``df`` as CSV (with a leading ``data_kind`` column; every column, 6 decimals), as
+    a Markdown page showing its compact reader view (recenter.display: intervals in one cell,
+    p-values as "< 0.001", labels in words, what only an auditor reads left to the CSV) and,
+    beside the Markdown page, as the report's HTML page of the same view
+    (:func:`write_table_page`; ``<name>.html`` next to ``<name>.md``, the output its rule
+    declares with ``table_page``, workflow/rules/common.smk)."""
     import polars as pl
 
     from recenter import display
@@ -95,6 +98,7 @@ def write_table(
         if notes:
             page += f"\n{notes.strip()}\n"
         atomic_write_text(md_path, page)
+        write_table_page(csv_path, md_path, Path(md_path).with_suffix(".html"))
 
 
 T = TypeVar("T")
@@ -157,8 +161,8 @@ def read_table_page(md_path: str | os.PathLike) -> tuple[str, str, str]:
 def write_table_page(
     csv_path: str | os.PathLike, md_path: str | os.PathLike, html_path: str | os.PathLike
 ) -> None:
-    """The HTML page of a result table (rule table_page, for the report): the reader view of
-    the CSV under the title, banner and notes of its Markdown page."""
+    """The HTML page of a result table, for the report: the reader view of the CSV under the
+    title, banner and notes of its Markdown page (:func:`write_table` writes it with them)."""
     import polars as pl
 
     from recenter import display_html

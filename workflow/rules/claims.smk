@@ -83,6 +83,7 @@ rule gaps_summary:
             category="Claims ledger",
         ),
         md="results/{study}/tables/gaps_summary.md",
+        html=table_page("gaps_summary"),
     log:
         "logs/{study}/gaps_summary.log",
     benchmark:

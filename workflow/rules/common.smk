@@ -46,11 +46,26 @@ def results_dir(study):
 
 
 def table_paths(study, name):
-    """results/<study>/tables/<name>.csv and .md: every table is written in both forms; and
-    its HTML page for the report (rule table_page, tables.smk)."""
+    """results/<study>/tables/<name>.csv, .md and .html: every table is written in the three
+    forms, by the job that computes it (recenter.outputs.write_table)."""
     return [
         f"{results_dir(study)}/tables/{name}.{ext}" for ext in ("csv", "md", "html")
     ]
+
+
+def table_page(name):
+    """The output results/{study}/tables/<name>.html of the job that writes the table, the
+    table's reader view (recenter.display: intervals in one cell, p-values as "< 0.001",
+    labels in words; what only an auditor reads stays in the CSV) under the title, banner and
+    notes of its .md page, registered for the report, which shows a CSV only as a file to
+    download and an HTML page inline. Written with the .csv and .md in the same job: a job of
+    its own per page cost about a second each (22 jobs on the simulated default)."""
+    return report(
+        f"results/{{study}}/tables/{name}.html",
+        caption="../report/table_page.rst",
+        category="Tables",
+        labels={"table": name},
+    )
 
 
 def figure_paths(study, name):

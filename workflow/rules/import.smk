@@ -26,7 +26,7 @@ if EXPORT_DIR:
         "import_counts",
         paths=lambda study: [
             f"{results_dir(study)}/tables/import_counts.{ext}"
-            for ext in ("csv", "md")
+            for ext in ("csv", "md", "html")
             if study in IMPORT_PLAN
         ],
         requires=lambda study: None,
@@ -69,7 +69,7 @@ if EXPORT_DIR:
             counts=[
                 f"{results_dir(study)}/tables/import_counts.{ext}"
                 for study in sorted(IMPORT_PLAN)
-                for ext in ("csv", "md")
+                for ext in ("csv", "md", "html")
             ],
         log:
             log=f"logs/{STUDY}/import_annotation_tool_report.log",

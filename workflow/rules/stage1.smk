@@ -54,6 +54,7 @@ rule fig2_attribute_quality:
             category="Stage 1",
         ),
         md="results/{study}/tables/fig2_attribute_quality.md",
+        html=table_page("fig2_attribute_quality"),
     log:
         "logs/{study}/fig2_attribute_quality.log",
     benchmark:
@@ -82,6 +83,7 @@ rule failure_modes:
             category="Stage 1",
         ),
         md="results/{study}/tables/failure_modes.md",
+        html=table_page("failure_modes"),
     log:
         "logs/{study}/failure_modes.log",
     benchmark:
@@ -110,6 +112,7 @@ rule stage1_agreement:
             category="Stage 1",
         ),
         md="results/{study}/tables/stage1_agreement.md",
+        html=table_page("stage1_agreement"),
     log:
         "logs/{study}/stage1_agreement.log",
     benchmark:
@@ -138,6 +141,7 @@ rule tab1_conversation_diversity:
             category="Stage 1",
         ),
         md="results/{study}/tables/tab1_conversation_diversity.md",
+        html=table_page("tab1_conversation_diversity"),
     log:
         "logs/{study}/tab1_conversation_diversity.log",
     benchmark:
@@ -190,6 +194,7 @@ rule tab2_verifiers:
             category="Stage 1",
         ),
         md="results/{study}/tables/tab2_verifiers.md",
+        html=table_page("tab2_verifiers"),
     log:
         "logs/{study}/tab2_verifiers.log",
     benchmark:
@@ -218,6 +223,7 @@ rule gaps_stage1:
             category="Stage 1",
         ),
         md="results/{study}/tables/gaps_stage1.md",
+        html=table_page("gaps_stage1"),
     log:
         "logs/{study}/gaps_stage1.log",
     benchmark:

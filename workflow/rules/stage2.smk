@@ -56,6 +56,7 @@ rule consensus_summary:
             category="Stage 2",
         ),
         md="results/{study}/tables/consensus_summary.md",
+        html=table_page("consensus_summary"),
     log:
         "logs/{study}/consensus_summary.log",
     benchmark:
@@ -79,6 +80,7 @@ rule relevance_rates:
     output:
         csv="results/{study}/tables/relevance_rates.csv",
         md="results/{study}/tables/relevance_rates.md",
+        html=table_page("relevance_rates"),
     log:
         "logs/{study}/relevance_rates.log",
     benchmark:
@@ -103,12 +105,14 @@ rule fig3_kappa_matrix:
     output:
         matrix_csv="results/{study}/tables/fig3_kappa_matrix.csv",
         matrix_md="results/{study}/tables/fig3_kappa_matrix.md",
+        matrix_html=table_page("fig3_kappa_matrix"),
         groups_csv=report(
             "results/{study}/tables/kappa_groups.csv",
             caption="../report/kappa_groups.rst",
             category="Stage 2",
         ),
         groups_md="results/{study}/tables/kappa_groups.md",
+        groups_html=table_page("kappa_groups"),
     log:
         "logs/{study}/fig3_kappa_matrix.log",
     benchmark:
@@ -137,6 +141,7 @@ rule gaps_stage2:
             category="Stage 2",
         ),
         md="results/{study}/tables/gaps_stage2.md",
+        html=table_page("gaps_stage2"),
     log:
         "logs/{study}/gaps_stage2.log",
     benchmark:
@@ -261,6 +266,7 @@ rule tab3_relevance_alignment:
             category="Stage 2",
         ),
         md="results/{study}/tables/tab3_relevance_alignment.md",
+        html=table_page("tab3_relevance_alignment"),
     log:
         "logs/{study}/tab3_relevance_alignment.log",
     benchmark:
@@ -292,6 +298,7 @@ rule stage2_variance_components:
     output:
         csv="results/{study}/tables/stage2_variance_components.csv",
         md="results/{study}/tables/stage2_variance_components.md",
+        html=table_page("stage2_variance_components"),
         # the kept bootstrap replicates of the shares, whose histograms the notebook draws
         shares=variance_replicates("{study}", 2),
     log:

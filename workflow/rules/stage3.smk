@@ -67,6 +67,7 @@ rule stage3_agreement:
             category="Stage 3",
         ),
         md="results/{study}/tables/stage3_agreement.md",
+        html=table_page("stage3_agreement"),
     log:
         "logs/{study}/stage3_agreement.log",
     benchmark:
@@ -91,6 +92,7 @@ rule fig5_human_ratings:
     output:
         csv="results/{study}/tables/fig5_human_ratings.csv",
         md="results/{study}/tables/fig5_human_ratings.md",
+        html=table_page("fig5_human_ratings"),
     log:
         "logs/{study}/fig5_human_ratings.log",
     benchmark:
@@ -143,6 +145,7 @@ rule tab6_judges:
     output:
         csv="results/{study}/tables/tab6_judges.csv",
         md="results/{study}/tables/tab6_judges.md",
+        html=table_page("tab6_judges"),
     log:
         "logs/{study}/tab6_judges.log",
     benchmark:
@@ -171,6 +174,7 @@ rule reward_models:
             category="Stage 3",
         ),
         md="results/{study}/tables/reward_models.md",
+        html=table_page("reward_models"),
     log:
         "logs/{study}/reward_models.log",
     benchmark:
@@ -201,6 +205,7 @@ rule fig6_mention_gap:
     output:
         csv="results/{study}/tables/fig6_mention_gap.csv",
         md="results/{study}/tables/fig6_mention_gap.md",
+        html=table_page("fig6_mention_gap"),
     log:
         "logs/{study}/fig6_mention_gap.log",
     benchmark:
@@ -230,6 +235,7 @@ rule fig7_mention_vs_penalty:
     output:
         csv="results/{study}/tables/fig7_mention_vs_penalty.csv",
         md="results/{study}/tables/fig7_mention_vs_penalty.md",
+        html=table_page("fig7_mention_vs_penalty"),
     log:
         "logs/{study}/fig7_mention_vs_penalty.log",
     benchmark:
@@ -257,6 +263,7 @@ rule gaps_stage3:
             category="Stage 3",
         ),
         md="results/{study}/tables/gaps_stage3.md",
+        html=table_page("gaps_stage3"),
     log:
         "logs/{study}/gaps_stage3.log",
     benchmark:
@@ -288,6 +295,7 @@ rule stage3_variance_components:
     output:
         csv="results/{study}/tables/stage3_variance_components.csv",
         md="results/{study}/tables/stage3_variance_components.md",
+        html=table_page("stage3_variance_components"),
         # the kept bootstrap replicates of the shares, whose histograms the notebook draws
         shares=variance_replicates("{study}", 3),
     log:
