@@ -60,3 +60,15 @@ def test_a_full_run_shows_no_progress_bar_of_a_job(built: Built) -> None:
     passes to the terminal; notebooks.smk turns them off (TQDM_DISABLE)."""
     assert "run_notebook" in built.stderr  # the notebooks ran in this build
     assert "Executing:" not in built.stderr and "cell/s" not in built.stderr
+
+
+def test_a_full_run_prints_no_kernel_log_and_no_scheduler_fallback(built: Built) -> None:
+    """Two kinds of line that said nothing to a user and came back every run: each notebook
+    kernel's log (a warning that it talks over local TCP without encryption, and an ERROR
+    "KeyboardInterrupt caught in kernel" when the shutdown's interrupt lands mid-message; the
+    kernel spec of workflow/resources/jupyter/ sets its log to CRITICAL), and Snakemake's ILP
+    scheduler falling back to the greedy one at nearly every step (the profile asks for greedy)."""
+    assert "run_notebook" in built.stderr  # the notebooks ran in this build
+    assert "[IPKernelApp]" not in built.stderr
+    assert "KeyboardInterrupt" not in built.stderr
+    assert "ILP solver" not in built.stderr

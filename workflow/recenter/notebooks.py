@@ -54,10 +54,24 @@ def put_interpreter_on_path() -> None:
     import os
     import sys
 
-    here = os.path.dirname(sys.executable)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if parts[0] != here:
-        os.environ["PATH"] = os.pathsep.join([here, *parts])
+    _prepend("PATH", os.path.dirname(sys.executable))
+
+
+def _prepend(variable: str, directory: str) -> None:
+    import os
+
+    parts = [p for p in os.environ.get(variable, "").split(os.pathsep) if p]
+    if not parts or parts[0] != directory:
+        os.environ[variable] = os.pathsep.join([directory, *parts])
+
+
+def use_kernel_specs(directory: str | Path) -> None:
+    """Look up Jupyter kernel specs in ``directory``/kernels first (JUPYTER_PATH), so that the
+    notebook jobs' ``python3`` kernel is the workflow's own spec (workflow/rules/notebooks.smk
+    says why)."""
+    import os
+
+    _prepend("JUPYTER_PATH", os.path.abspath(directory))
 
 
 #: the tag of the cell Snakemake's notebook directive injects (the `snakemake` object, pickled,

@@ -9,8 +9,9 @@
 # copy without what changes between runs or machines (timings, the injected cell's absolute
 # paths) and its HTML.
 import os
+from pathlib import Path
 
-from recenter.notebooks import put_interpreter_on_path
+from recenter.notebooks import put_interpreter_on_path, use_kernel_specs
 
 # The notebook directive runs `papermill` (or `jupyter-nbconvert`, `jupyter notebook` for
 # --edit-notebook) through the shell: find them beside this Snakemake's interpreter (.venv/bin)
@@ -20,6 +21,14 @@ put_interpreter_on_path()
 # between two notebooks, in lines of thousands of characters); the terminal's progress is
 # Snakemake's own display, and the executed notebook is the record of every cell
 os.environ.setdefault("TQDM_DISABLE", "1")
+# The notebooks' kernel, `python3`, is found first in workflow/resources/jupyter/kernels/: the
+# command of ipykernel's own kernel with the kernel's log at CRITICAL. Otherwise every notebook
+# job prints the kernel's warning that it talks to papermill over local TCP without
+# encryption, and, when the shutdown's interrupt (jupyter_client interrupts a kernel before
+# asking it to stop) lands while it handles a message, an ERROR "KeyboardInterrupt caught in
+# kernel" at the end of a job that succeeded. An error in a cell is not a log line: it stops the
+# notebook, and papermill and the executed copy show it.
+use_kernel_specs(Path(workflow.basedir, "workflow/resources/jupyter"))
 
 register_notebook(
     "00_study_overview",
