@@ -73,39 +73,73 @@ def test_variance_replicates_checks_the_interval_against_the_written_replicates(
         )
 
 
-def test_weighted_resamples_are_the_row_resamples():
-    """bootstrap_weights gives the statistic the resamples of bootstrap as weights: a
-    weighted mean equals the mean of the copied rows, and a κ from weighted 2 × 2 counts equals
-    scikit-learn's cohen_kappa_score on the copied rows, replicate by replicate (same order,
-    same dropped count)."""
+def test_cluster_count_resamples_are_the_row_resamples():
+    """bootstrap_counts gives the statistic the resamples of bootstrap as how many times each
+    cluster was drawn: a mean from per-cluster sums equals the mean of the copied rows, and a κ
+    from count-weighted per-cluster 2 × 2 tables equals scikit-learn's cohen_kappa_score on the
+    copied rows, replicate by replicate (same order, same dropped count)."""
     from sklearn.metrics import cohen_kappa_score
 
     rng = np.random.default_rng(3)
-    users = np.repeat(np.arange(12), rng.integers(1, 6, size=12))
+    users = np.repeat(np.array([f"u{k:02d}" for k in range(12)]), rng.integers(1, 6, size=12))
+    rng.shuffle(users)  # rows of a cluster need not be adjacent
     a = rng.integers(0, 2, size=users.size)
     b = np.where(rng.random(users.size) < 0.7, a, 1 - a)
+    _, code = np.unique(users, return_inverse=True)
+
+    def per_user(x):
+        return np.bincount(code, weights=x, minlength=12)
 
     rows, dropped_rows = audit.bootstrap(users, lambda i: a[i].mean(), 200, 9)
-    weighted, dropped_w = audit.bootstrap_weights(users, lambda w: (w * a).sum() / w.sum(), 200, 9)
-    assert dropped_rows == dropped_w == 0
-    np.testing.assert_allclose(weighted, rows, rtol=0, atol=1e-12)
+    n_u, a_u = per_user(np.ones(users.size)), per_user(a)
+    counted, dropped_c = audit.bootstrap_counts(users, lambda c: (c @ a_u) / (c @ n_u), 200, 9)
+    assert dropped_rows == dropped_c == 0
+    np.testing.assert_allclose(counted, rows, rtol=0, atol=1e-12)
 
     def kappa_rows(i):
         if len(set(a[i]) | set(b[i])) < 2:
             return np.nan
         return cohen_kappa_score(a[i], b[i])
 
-    def kappa_weights(w):
-        n = w.sum()
-        po = (w * (a == b)).sum() / n
-        pa, pb = (w * a).sum() / n, (w * b).sum() / n
+    b_u, agree_u = per_user(b), per_user(a == b)
+
+    def kappa_counts(c):
+        n = c @ n_u
+        po, pa, pb = (c @ agree_u) / n, (c @ a_u) / n, (c @ b_u) / n
         pe = pa * pb + (1 - pa) * (1 - pb)
         return (po - pe) / (1 - pe) if pe < 1 else np.nan
 
     rows, dropped_rows = audit.bootstrap(users, kappa_rows, 200, 9)
-    weighted, dropped_w = audit.bootstrap_weights(users, kappa_weights, 200, 9)
-    assert dropped_rows == dropped_w
-    np.testing.assert_allclose(weighted, rows, rtol=0, atol=1e-12)
+    counted, dropped_c = audit.bootstrap_counts(users, kappa_counts, 200, 9)
+    assert dropped_rows == dropped_c
+    np.testing.assert_allclose(counted, rows, rtol=0, atol=1e-12)
     # and a different seed gives different resamples: the comparison above can fail
-    other, _ = audit.bootstrap_weights(users, kappa_weights, 200, 10)
+    other, _ = audit.bootstrap_counts(users, kappa_counts, 200, 10)
     assert not np.allclose(other, rows)
+
+
+def test_cluster_sums_are_polars_group_sums():
+    rng = np.random.default_rng(5)
+    clusters = rng.choice(["b", "a", "c", "d"], size=60)
+    values = rng.normal(size=(60, 3, 2))
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {"c": clusters, **{f"v{k}": values.reshape(60, 6)[:, k] for k in range(6)}}
+    )
+    expected = frame.group_by("c").agg(pl.all().sum()).sort("c").drop("c").to_numpy()
+    got = audit.cluster_sums(clusters, values)
+    assert got.shape == (4, 3, 2)
+    np.testing.assert_allclose(got.reshape(4, 6), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(audit.cluster_sums(clusters, values[:, 0, 0]), expected[:, 0])
+
+
+def test_cluster_products_are_the_per_cluster_outer_products():
+    rng = np.random.default_rng(8)
+    clusters = rng.choice(["x", "w", "y"], size=40)
+    p, q = rng.normal(size=(40, 3)), rng.normal(size=(40, 2))
+    got = audit.cluster_products(clusters, p, q)
+    for k, c in enumerate(sorted(set(clusters))):
+        rows = clusters == c
+        np.testing.assert_allclose(got[k], p[rows].T @ q[rows], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, audit.cluster_sums(clusters, p[:, :, None] * q[:, None, :]))

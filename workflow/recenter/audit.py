@@ -185,15 +185,42 @@ def bootstrap(
     )
 
 
-def bootstrap_weights(
+def cluster_sums(clusters: Iterable, values: np.ndarray) -> np.ndarray:
+    """Column sums of ``values`` (rows × columns, or one column) within each cluster: one row
+    per distinct cluster, in sorted order (``np.unique``'s, the order of
+    :func:`bootstrap_counts`'s counts)."""
+    _, codes = np.unique(np.asarray(list(clusters)), return_inverse=True)
+    x = np.asarray(values, dtype=float)
+    flat = x.reshape(len(codes), -1)
+    n = int(codes.max()) + 1 if codes.size else 0
+    out = np.stack([np.bincount(codes, weights=col, minlength=n) for col in flat.T], axis=1)
+    return out.reshape((n, *x.shape[1:]))
+
+
+def cluster_products(clusters: Iterable, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``[k, i, j]``: the sum over cluster k's rows of ``p[:, i] * q[:, j]`` (clusters in
+    sorted order, as :func:`cluster_sums`), one column pair at a time, so that no rows × i × j
+    array is built."""
+    _, codes = np.unique(np.asarray(list(clusters)), return_inverse=True)
+    n = int(codes.max()) + 1 if codes.size else 0
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    out = np.empty((n, p.shape[1], q.shape[1]))
+    for i in range(p.shape[1]):
+        for j in range(q.shape[1]):
+            out[:, i, j] = np.bincount(codes, weights=p[:, i] * q[:, j], minlength=n)
+    return out
+
+
+def bootstrap_counts(
     clusters: Iterable, statistic: Callable[[np.ndarray], float], replicates: int, seed: int
 ) -> tuple[np.ndarray, int]:
-    """The resamples of :func:`bootstrap`, given to ``statistic`` as one weight per unit: how
-    many times the unit's cluster was drawn. For a statistic built from sums (counts, means,
-    2 × 2 tables) this is the same replicate as over the resampled rows, without copying
-    them."""
-    n, codes, draws = _draws(clusters, replicates, seed)
-    return _kept(statistic(np.bincount(draw, minlength=n)[codes].astype(float)) for draw in draws)
+    """The resamples of :func:`bootstrap`, given to ``statistic`` as how many times each
+    cluster was drawn (one count per distinct cluster, in sorted order: ``np.unique``'s). For
+    a statistic built from sums (counts, means, 2 × 2 tables), each replicate is then a
+    count-weighted sum of per-cluster sums computed once, the same value as over the resampled
+    rows without copying them."""
+    n, _, draws = _draws(clusters, replicates, seed)
+    return _kept(statistic(np.bincount(draw, minlength=n).astype(float)) for draw in draws)
 
 
 def histogram(
