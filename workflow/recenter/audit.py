@@ -147,18 +147,21 @@ def write_checks(path) -> None:
 
 
 # ---- uncertainty ----------------------------------------------------------------------------
+def _cluster_codes(clusters: Iterable) -> tuple[int, np.ndarray]:
+    """The number of distinct clusters and each unit's cluster as an index into them, in
+    sorted order (``np.unique``'s): the order of every function below."""
+    uniques, codes = np.unique(np.asarray(list(clusters)), return_inverse=True)
+    return len(uniques), codes
+
+
 def _draws(clusters: Iterable, replicates: int, seed: int):
-    """The cluster codes of the units, and each replicate's draw of clusters (indices into
-    the sorted distinct clusters): int64 draws, one replicate after another, the same stream
-    as the workflow's resamples for the same (clusters, seed), so the intervals can be
-    compared."""
-    keys = np.asarray(list(clusters))
-    uniques, codes = np.unique(keys, return_inverse=True)
+    """The number of clusters, the units' cluster codes, and each replicate's draw of
+    clusters: int64 draws, one replicate after another, the same stream as the workflow's
+    resamples for the same (clusters, seed), so the intervals can be compared."""
+    n, codes = _cluster_codes(clusters)
     rng = np.random.default_rng(seed)
-    draws = (
-        rng.integers(0, len(uniques), size=len(uniques), dtype=np.int64) for _ in range(replicates)
-    )
-    return len(uniques), codes, draws
+    draws = (rng.integers(0, n, size=n, dtype=np.int64) for _ in range(replicates))
+    return n, codes, draws
 
 
 def _kept(values: Iterable) -> tuple[np.ndarray, int]:
@@ -189,10 +192,9 @@ def cluster_sums(clusters: Iterable, values: np.ndarray) -> np.ndarray:
     """Column sums of ``values`` (rows × columns, or one column) within each cluster: one row
     per distinct cluster, in sorted order (``np.unique``'s, the order of
     :func:`bootstrap_counts`'s counts)."""
-    _, codes = np.unique(np.asarray(list(clusters)), return_inverse=True)
+    n, codes = _cluster_codes(clusters)
     x = np.asarray(values, dtype=float)
     flat = x.reshape(len(codes), -1)
-    n = int(codes.max()) + 1 if codes.size else 0
     out = np.stack([np.bincount(codes, weights=col, minlength=n) for col in flat.T], axis=1)
     return out.reshape((n, *x.shape[1:]))
 
@@ -201,8 +203,7 @@ def cluster_products(clusters: Iterable, p: np.ndarray, q: np.ndarray) -> np.nda
     """``[k, i, j]``: the sum over cluster k's rows of ``p[:, i] * q[:, j]`` (clusters in
     sorted order, as :func:`cluster_sums`), one column pair at a time, so that no rows × i × j
     array is built."""
-    _, codes = np.unique(np.asarray(list(clusters)), return_inverse=True)
-    n = int(codes.max()) + 1 if codes.size else 0
+    n, codes = _cluster_codes(clusters)
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     out = np.empty((n, p.shape[1], q.shape[1]))
     for i in range(p.shape[1]):
