@@ -221,3 +221,27 @@ def test_every_result_a_notebook_reads_is_one_of_its_inputs(built_workdir: Path)
         made = {p for p in _reads(source) if (built_workdir / p).is_file()}
         assert made, f"{name}: no result read (the patterns above no longer match it)"
         assert made <= inputs, f"{name} reads results it does not declare: {made - inputs}"
+
+
+def test_the_kernel_specs_go_first_on_jupyter_path_once(monkeypatch, tmp_path: Path) -> None:
+    """notebooks.smk puts the workflow's kernel specs first on JUPYTER_PATH: once however often
+    the Snakefile is parsed, the entries after it kept as they were (an empty PATH entry, the
+    working directory, included), and Jupyter then finds its python3 spec there."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from recenter.notebooks import _prepend, use_kernel_specs
+
+    specs = REPO / "workflow" / "resources" / "jupyter"
+    monkeypatch.setenv("JUPYTER_PATH", os.pathsep.join(["/a", "", "/b"]))
+    use_kernel_specs(specs)
+    use_kernel_specs(specs)
+    assert os.environ["JUPYTER_PATH"].split(os.pathsep) == [str(specs), "/a", "", "/b"]
+    monkeypatch.delenv("JUPYTER_PATH")
+    use_kernel_specs(specs)
+    assert os.environ["JUPYTER_PATH"] == str(specs)
+    found = KernelSpecManager().get_kernel_spec("python3")
+    assert Path(found.resource_dir) == specs / "kernels" / "python3"
+    assert "--IPKernelApp.log_level=CRITICAL" in found.argv
+    monkeypatch.setenv("PATH", os.pathsep.join(["", "/usr/bin"]))
+    _prepend("PATH", str(tmp_path))
+    assert os.environ["PATH"].split(os.pathsep) == [str(tmp_path), "", "/usr/bin"]

@@ -58,9 +58,12 @@ def put_interpreter_on_path() -> None:
 
 
 def _prepend(variable: str, directory: str) -> None:
+    """Put ``directory`` first in the search-path variable (once), leaving every entry after
+    it as it was (an empty entry in PATH means the working directory: it is kept)."""
     import os
 
-    parts = [p for p in os.environ.get(variable, "").split(os.pathsep) if p]
+    value = os.environ.get(variable, "")
+    parts = value.split(os.pathsep) if value else []
     if not parts or parts[0] != directory:
         os.environ[variable] = os.pathsep.join([directory, *parts])
 
